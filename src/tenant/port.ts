@@ -1,0 +1,77 @@
+/**
+ * The tenant port: the one way Switchboard touches a Microsoft 365 tenant. Backends: the simulated
+ * tenant (sim/), PowerShell through node-powershell (powershell/), and PowerShell against the
+ * stand-in module in tenant-stub/ (same runner, fake cmdlets).
+ */
+import type { CmdletName, CmdletOutput, CmdletParams } from './cmdlets';
+
+export type TenantBackendName = 'sim' | 'powershell' | 'powershell-stub';
+
+export interface RunOptions {
+  /** The request on whose behalf the cmdlet runs, for the audit trail. */
+  requestId?: string;
+  /** Overrides the backend's default per-command timeout. */
+  timeoutMs?: number;
+}
+
+/** What a backend reports about one cmdlet run, success or not. Goes to the audit log. */
+export interface CmdletRunRecord {
+  /** The command as bound, rendered as PowerShell text with secrets redacted. */
+  command: string;
+  durationMs: number;
+  /** Which session ran it (a pwsh process id, or "sim"). */
+  session: string;
+  outcome: 'ok' | 'error';
+  attempts: number;
+  error?: string;
+}
+
+export interface CmdletRun<N extends CmdletName> {
+  output: CmdletOutput<N>;
+  record: CmdletRunRecord;
+}
+
+export interface TenantPort {
+  readonly backend: TenantBackendName;
+  /**
+   * Runs one allow-listed cmdlet. Parameters are validated against the allow-list before anything
+   * runs. Failures throw TenantError, whose `record` says what ran.
+   */
+  run<N extends CmdletName>(cmdlet: N, params: CmdletParams<N>, options?: RunOptions): Promise<CmdletRun<N>>;
+  /** Module facts that change how results read (e.g. properties a module version no longer reports). */
+  describe(): Promise<TenantDescription>;
+  close(): Promise<void>;
+}
+
+export interface TenantDescription {
+  backend: TenantBackendName;
+  /** e.g. "MicrosoftTeams 7.3.0", "simulated (CCE-era cmdlet semantics)". */
+  moduleVersion: string;
+}
+
+export type TenantErrorKind =
+  /** the identity or object does not exist */
+  | 'not-found'
+  /** the cmdlet refused the parameters (binding or validation) */
+  | 'invalid-parameter'
+  /** the cmdlet ran and reported an error */
+  | 'cmdlet-error'
+  /** throttled or connection lost: transient */
+  | 'transient'
+  /** the command ran past its timeout and its process was killed */
+  | 'timeout'
+  /** the PowerShell process died */
+  | 'crashed'
+  /** the cmdlet or a parameter is not on the allow-list */
+  | 'not-allowed';
+
+export class TenantError extends Error {
+  constructor(
+    readonly kind: TenantErrorKind,
+    message: string,
+    readonly record?: CmdletRunRecord,
+  ) {
+    super(message);
+    this.name = 'TenantError';
+  }
+}
