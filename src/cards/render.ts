@@ -1,0 +1,34 @@
+/**
+ * Cards are JSON templates in cards/, expanded with adaptivecards-templating. Data values are never
+ * evaluated as expressions, so user text cannot inject into a card. An unbound field is a defect and throws.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ACData from 'adaptivecards-templating';
+import type { CardJson } from '../chat/ports';
+
+export const cardsDir = path.resolve(__dirname, '..', '..', 'cards');
+
+ACData.GlobalSettings.getUndefinedFieldValueSubstitutionString = (p: string) => {
+  throw new Error(`Card template field not bound: ${p}`);
+};
+
+const templates = new Map<string, ACData.Template>();
+
+function template(name: string): ACData.Template {
+  let t = templates.get(name);
+  if (!t) {
+    if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`Bad card name: ${name}`);
+    t = new ACData.Template(JSON.parse(fs.readFileSync(path.join(cardsDir, `${name}.json`), 'utf8')));
+    templates.set(name, t);
+  }
+  return t;
+}
+
+export function renderCard(name: string, data: Record<string, unknown>): CardJson {
+  return template(name).expand({ $root: data }) as CardJson;
+}
+
+export function listCardTemplates(): string[] {
+  return fs.readdirSync(cardsDir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+}

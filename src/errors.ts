@@ -1,0 +1,36 @@
+/**
+ * Expected refusals: a closed list of codes, each rendered as one line for the user. Anything thrown
+ * that is not a Refusal is unexpected: logged with its stack, and the user gets a short line with an id.
+ */
+export const refusalMessages = {
+  'unknown-command': 'I don\'t know that command.',
+  'invalid-input': 'That input is not valid.',
+  'user-not-found': 'No user matches that name.',
+  'no-identity': 'This message carries no Entra identity, so I cannot act on it.',
+  'tenant-not-allowed': 'This Microsoft 365 organization is not allowed to use this bot.',
+  'not-an-approver': 'Only an approver can decide on a request.',
+  'self-approval': 'You cannot approve your own request.',
+  'request-not-found': 'There is no such request.',
+  'request-closed': 'That request has already been decided.',
+  'request-expired': 'That request has expired.',
+  'nothing-to-change': 'Nothing to change: the tenant already has these values.',
+  'tenant-refused': 'The tenant refused the change.',
+} as const;
+
+export type RefusalCode = keyof typeof refusalMessages;
+
+export class Refusal extends Error {
+  /** `detail` replaces the stock sentence when given: it must still be one line. */
+  constructor(
+    readonly code: RefusalCode,
+    readonly detail?: string,
+  ) {
+    super(detail ?? refusalMessages[code]);
+    this.name = 'Refusal';
+  }
+}
+
+export function oneLine(text: string, max = 300): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

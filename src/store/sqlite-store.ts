@@ -1,0 +1,296 @@
+/**
+ * The store on SQLite (better-sqlite3) under DATA_DIR. WAL with synchronous=FULL: a committed request,
+ * decision or audit entry survives a crash of the process or of the machine. The SQL is kept portable
+ * (plain types, ISO-8601 text times, no SQLite-only functions) for the PostgreSQL store to come.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { ConversationAddress, Person } from '../chat/ports';
+import type { Outcome, RequestRecord, RequestStatus } from '../workflow/request';
+import { chainHash, genesisHash } from './audit-chain';
+import type { AuditEntry, AuditInput, CardLocation, Store } from './store';
+
+const schema = `
+CREATE TABLE IF NOT EXISTS requests (
+  id TEXT PRIMARY KEY,
+  action TEXT NOT NULL,
+  params TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  requester_id TEXT NOT NULL,
+  requester_name TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  conversation TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  decided_by_id TEXT,
+  decided_by_name TEXT,
+  decided_at TEXT,
+  reason TEXT,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  lease_until TEXT,
+  outcome TEXT,
+  dedupe_key TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS requests_status ON requests (status);
+CREATE INDEX IF NOT EXISTS requests_dedupe ON requests (dedupe_key, status);
+CREATE TABLE IF NOT EXISTS request_cards (
+  request_id TEXT NOT NULL,
+  activity_id TEXT NOT NULL,
+  conversation TEXT NOT NULL,
+  PRIMARY KEY (request_id, activity_id)
+);
+CREATE TABLE IF NOT EXISTS conversations (
+  key TEXT PRIMARY KEY,
+  address TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS seen_activities (
+  id TEXT PRIMARY KEY,
+  seen_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+  seq INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  event TEXT NOT NULL,
+  request_id TEXT,
+  subject TEXT,
+  code TEXT,
+  detail TEXT,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_request ON audit (request_id);
+CREATE INDEX IF NOT EXISTS audit_subject ON audit (subject);
+`;
+
+type Row = Record<string, string | number | null>;
+
+function toRequest(r: Row): RequestRecord {
+  const s = (k: string) => (r[k] === null || r[k] === undefined ? undefined : String(r[k]));
+  return {
+    id: String(r.id),
+    action: String(r.action),
+    params: JSON.parse(String(r.params)) as Record<string, unknown>,
+    plan: JSON.parse(String(r.plan)) as RequestRecord['plan'],
+    requester: { id: String(r.requester_id), name: String(r.requester_name) },
+    tenantId: String(r.tenant_id),
+    conversation: JSON.parse(String(r.conversation)) as ConversationAddress,
+    status: String(r.status) as RequestStatus,
+    createdAt: String(r.created_at),
+    expiresAt: String(r.expires_at),
+    ...(s('decided_by_id') ? { decidedBy: { id: s('decided_by_id')!, name: s('decided_by_name') ?? '' } } : {}),
+    ...(s('decided_at') ? { decidedAt: s('decided_at') } : {}),
+    ...(s('reason') ? { reason: s('reason') } : {}),
+    attempt: Number(r.attempt),
+    ...(s('lease_until') ? { leaseUntil: s('lease_until') } : {}),
+    ...(s('outcome') ? { outcome: JSON.parse(s('outcome')!) as Outcome } : {}),
+    dedupeKey: String(r.dedupe_key),
+  };
+}
+
+function toAudit(r: Row): AuditEntry {
+  const actor = JSON.parse(String(r.actor)) as Person | 'system';
+  return {
+    seq: Number(r.seq),
+    at: String(r.at),
+    actor,
+    event: String(r.event),
+    ...(r.request_id !== null ? { requestId: String(r.request_id) } : {}),
+    ...(r.subject !== null ? { subject: String(r.subject) } : {}),
+    ...(r.code !== null ? { code: String(r.code) } : {}),
+    ...(r.detail !== null ? { detail: JSON.parse(String(r.detail)) as Record<string, unknown> } : {}),
+    prevHash: String(r.prev_hash),
+    hash: String(r.hash),
+  };
+}
+
+function auditContent(e: AuditEntry): AuditInput {
+  const { seq: _seq, prevHash: _p, hash: _h, ...content } = e;
+  return content;
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+
+  constructor(dataDir: string) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(path.join(dataDir, 'switchboard.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(schema);
+  }
+
+  private appendAuditSync(entry: AuditInput): AuditEntry {
+    const last = this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
+    const seq = last ? Number(last.seq) + 1 : 1;
+    const prevHash = last ? String(last.hash) : genesisHash;
+    const hash = chainHash(prevHash, seq, entry);
+    this.db
+      .prepare('INSERT INTO audit (seq, at, actor, event, request_id, subject, code, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(seq, entry.at, JSON.stringify(entry.actor), entry.event, entry.requestId ?? null, entry.subject ?? null, entry.code ?? null, entry.detail ? JSON.stringify(entry.detail) : null, prevHash, hash);
+    return { ...entry, seq, prevHash, hash };
+  }
+
+  private getSync(id: string): RequestRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM requests WHERE id = ?').get(id) as Row | undefined;
+    return row ? toRequest(row) : undefined;
+  }
+
+  async createRequest(r: RequestRecord, audit: AuditInput): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO requests (id, action, params, plan, requester_id, requester_name, tenant_id, conversation, status, created_at, expires_at, attempt, dedupe_key)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(r.id, r.action, JSON.stringify(r.params), JSON.stringify(r.plan), r.requester.id, r.requester.name, r.tenantId, JSON.stringify(r.conversation), r.status, r.createdAt, r.expiresAt, r.attempt, r.dedupeKey);
+      this.appendAuditSync(audit);
+    })();
+  }
+
+  async getRequest(id: string): Promise<RequestRecord | undefined> {
+    return this.getSync(id);
+  }
+
+  async findOpenByDedupeKey(dedupeKey: string, now: Date): Promise<RequestRecord | undefined> {
+    const row = this.db
+      .prepare("SELECT * FROM requests WHERE dedupe_key = ? AND (status IN ('approved', 'running', 'unknown') OR (status = 'pending' AND expires_at > ?)) ORDER BY created_at DESC LIMIT 1")
+      .get(dedupeKey, now.toISOString()) as Row | undefined;
+    return row ? toRequest(row) : undefined;
+  }
+
+  async listRequests(filter: { statuses?: readonly RequestStatus[]; requesterId?: string; limit?: number }): Promise<RequestRecord[]> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.statuses?.length) {
+      where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
+      args.push(...filter.statuses);
+    }
+    if (filter.requesterId) {
+      where.push('requester_id = ?');
+      args.push(filter.requesterId);
+    }
+    const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, filter.limit ?? 50) as Row[]).map(toRequest);
+  }
+
+  async decide(id: string, d: { status: 'approved' | 'rejected'; by: Person; at: Date; reason?: string }, audit: AuditInput): Promise<RequestRecord | undefined> {
+    return this.db.transaction(() => {
+      const changed = this.db
+        .prepare("UPDATE requests SET status = ?, decided_by_id = ?, decided_by_name = ?, decided_at = ?, reason = ? WHERE id = ? AND status = 'pending' AND expires_at > ?")
+        .run(d.status, d.by.id, d.by.name, d.at.toISOString(), d.reason ?? null, id, d.at.toISOString()).changes;
+      if (changed !== 1) return undefined;
+      this.appendAuditSync(audit);
+      return this.getSync(id);
+    })();
+  }
+
+  async expire(now: Date): Promise<RequestRecord[]> {
+    return this.db.transaction(() => {
+      const due = (this.db.prepare("SELECT * FROM requests WHERE status = 'pending' AND expires_at <= ?").all(now.toISOString()) as Row[]).map(toRequest);
+      const expired: RequestRecord[] = [];
+      for (const r of due) {
+        if (this.db.prepare("UPDATE requests SET status = 'expired' WHERE id = ? AND status = 'pending'").run(r.id).changes !== 1) continue;
+        this.appendAuditSync({ at: now.toISOString(), actor: 'system', event: 'request.expired', requestId: r.id, subject: r.plan.subject });
+        expired.push({ ...r, status: 'expired' });
+      }
+      return expired;
+    })();
+  }
+
+  async claim(id: string, now: Date, leaseUntil: Date, audit: AuditInput): Promise<RequestRecord | undefined> {
+    return this.db.transaction(() => {
+      const changed = this.db
+        .prepare(
+          "UPDATE requests SET status = 'running', attempt = attempt + 1, lease_until = ? WHERE id = ? AND (status = 'approved' OR (status IN ('running', 'unknown') AND (lease_until IS NULL OR lease_until <= ?)))",
+        )
+        .run(leaseUntil.toISOString(), id, now.toISOString()).changes;
+      if (changed !== 1) return undefined;
+      const claimed = this.getSync(id)!;
+      this.appendAuditSync({ ...audit, detail: { ...audit.detail, attempt: claimed.attempt } });
+      return claimed;
+    })();
+  }
+
+  async finish(id: string, attempt: number, status: RequestStatus, outcome: Outcome, audit: AuditInput): Promise<RequestRecord | undefined> {
+    return this.db.transaction(() => {
+      const changed = this.db
+        .prepare("UPDATE requests SET status = ?, outcome = ?, lease_until = NULL WHERE id = ? AND status = 'running' AND attempt = ?")
+        .run(status, JSON.stringify(outcome), id, attempt).changes;
+      if (changed !== 1) return undefined;
+      this.appendAuditSync(audit);
+      return this.getSync(id);
+    })();
+  }
+
+  async listRecoverable(now: Date): Promise<RequestRecord[]> {
+    const rows = this.db
+      .prepare("SELECT * FROM requests WHERE status = 'approved' OR (status IN ('running', 'unknown') AND (lease_until IS NULL OR lease_until <= ?)) ORDER BY created_at")
+      .all(now.toISOString()) as Row[];
+    return rows.map(toRequest);
+  }
+
+  async addCard(requestId: string, card: CardLocation): Promise<void> {
+    this.db.prepare('INSERT OR IGNORE INTO request_cards (request_id, activity_id, conversation) VALUES (?, ?, ?)').run(requestId, card.activityId, JSON.stringify(card.conversation));
+  }
+
+  async listCards(requestId: string): Promise<CardLocation[]> {
+    return (this.db.prepare('SELECT * FROM request_cards WHERE request_id = ?').all(requestId) as Row[]).map((r) => ({
+      activityId: String(r.activity_id),
+      conversation: JSON.parse(String(r.conversation)) as ConversationAddress,
+    }));
+  }
+
+  async saveConversation(key: string, address: ConversationAddress): Promise<void> {
+    this.db.prepare('INSERT INTO conversations (key, address) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET address = excluded.address').run(key, JSON.stringify(address));
+  }
+
+  async getConversation(key: string): Promise<ConversationAddress | undefined> {
+    const row = this.db.prepare('SELECT address FROM conversations WHERE key = ?').get(key) as Row | undefined;
+    return row ? (JSON.parse(String(row.address)) as ConversationAddress) : undefined;
+  }
+
+  async firstSighting(activityId: string, at: Date): Promise<boolean> {
+    return this.db.prepare('INSERT OR IGNORE INTO seen_activities (id, seen_at) VALUES (?, ?)').run(activityId, at.toISOString()).changes === 1;
+  }
+
+  async appendAudit(entry: AuditInput): Promise<AuditEntry> {
+    return this.db.transaction(() => this.appendAuditSync(entry))();
+  }
+
+  async listAudit(filter: { requestId?: string; subject?: string; limit?: number }): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.requestId) {
+      where.push('request_id = ?');
+      args.push(filter.requestId);
+    }
+    if (filter.subject) {
+      where.push('LOWER(subject) = LOWER(?)');
+      args.push(filter.subject);
+    }
+    const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, filter.limit ?? 20) as Row[]).map(toAudit);
+  }
+
+  async verifyAudit(): Promise<{ ok: true; entries: number } | { ok: false; brokenAt: number; reason: string }> {
+    let prev = genesisHash;
+    let expectedSeq = 1;
+    for (const row of this.db.prepare('SELECT * FROM audit ORDER BY seq').iterate() as IterableIterator<Row>) {
+      const e = toAudit(row);
+      if (e.seq !== expectedSeq) return { ok: false, brokenAt: e.seq, reason: `entry ${expectedSeq} is missing` };
+      if (e.prevHash !== prev) return { ok: false, brokenAt: e.seq, reason: 'previous-hash link does not match' };
+      if (chainHash(prev, e.seq, auditContent(e)) !== e.hash) return { ok: false, brokenAt: e.seq, reason: 'content does not match its hash' };
+      prev = e.hash;
+      expectedSeq++;
+    }
+    return { ok: true, entries: expectedSeq - 1 };
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
