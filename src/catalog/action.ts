@@ -29,6 +29,11 @@ export interface Action<Input extends Record<string, unknown> = Record<string, u
   patterns: RegExp[];
   /** Validates raw input (from the command text or the form card) into the action's parameters. */
   input: z.ZodType<Input, Record<string, unknown>>;
+  /**
+   * The input field that names a user, if any: the conversation resolves it to exactly one user
+   * (a choice card when several match) and replaces it with that user's UPN before planning.
+   */
+  userField?: keyof Input & string;
   /** Fields that must be present to skip the form; otherwise the form card is shown. */
   required: readonly (keyof Input & string)[];
   /** The form card (cards/<formCard>.json) that asks for the details. */

@@ -124,3 +124,13 @@ export interface CmdletCall<N extends CmdletName = CmdletName> {
 export function call<N extends CmdletName>(cmdlet: N, params: CmdletParams<N>): CmdletCall<N> {
   return { cmdlet, params };
 }
+
+/**
+ * Re-validates a stored call (from an approved plan) against the allow-list before it runs: the name
+ * must be listed and the parameters must pass that cmdlet's schema.
+ */
+export function parseCall(stored: { cmdlet: string; params: Record<string, unknown> }): CmdletCall {
+  if (!isCmdletName(stored.cmdlet)) throw new Error(`Cmdlet ${stored.cmdlet} is not on the allow-list.`);
+  const params = cmdlets[stored.cmdlet].params.parse(stored.params) as CmdletParams<CmdletName>;
+  return { cmdlet: stored.cmdlet, params };
+}

@@ -31,6 +31,7 @@ export const enableVoice = defineAction<Input>({
   examples: ['enable voice for Bob Kelly number +14255550100', 'enable voice for bob.smith@contoso.com', 'Enable Voice for *Smith number +31 20 555 0100'],
   patterns: [/^enable\s+voice\s+for\s+(?<user>.+?)(?:\s+number\s+(?<number>\S+))?$/i],
   input: Input,
+  userField: 'user',
   required: ['user', 'number'],
   formCard: 'enable-voice-form',
   risk: 'medium',

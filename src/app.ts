@@ -1,0 +1,66 @@
+/**
+ * The composition root: wires the store, the tenant backend, the workflow and the conversation core.
+ * Knows nothing of botbuilder; the Teams edge (src/teams/) plugs an outbox in and feeds turns.
+ */
+import path from 'node:path';
+import { Switchboard } from './chat/switchboard';
+import type { ChatOutbox } from './chat/ports';
+import { systemClock, type Clock } from './clock';
+import type { Config } from './config';
+import type { Logger } from './log';
+import { SqliteStore } from './store/sqlite-store';
+import type { Store } from './store/store';
+import { demoTenant } from './tenant/sim/demo-tenant';
+import { SimulatedTenant } from './tenant/sim/simulated-tenant';
+import type { TenantPort } from './tenant/port';
+import { Executor } from './workflow/executor';
+import { RequestNotifier } from './workflow/notifier';
+import { RequestService } from './workflow/requests';
+
+export interface Core {
+  switchboard: Switchboard;
+  store: Store;
+  tenant: TenantPort;
+  requests: RequestService;
+  executor: Executor;
+  notifier: RequestNotifier;
+  /** Expires overdue requests and resumes interrupted ones; runs at start and then periodically. */
+  maintain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type CoreConfig = Pick<Config, 'APPROVER_IDS' | 'ALLOW_SELF_APPROVAL' | 'APPROVAL_TTL_HOURS' | 'ALLOWED_TENANT_IDS' | 'TENANT_BACKEND' | 'DATA_DIR'> & Record<string, unknown>;
+
+export async function createTenant(config: CoreConfig): Promise<TenantPort> {
+  if (config.TENANT_BACKEND === 'sim') return new SimulatedTenant({ initial: demoTenant(), dataDir: path.resolve(config.DATA_DIR) });
+  throw new Error(`TENANT_BACKEND=${config.TENANT_BACKEND} is not wired yet.`);
+}
+
+export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox; log: Logger; clock?: Clock; tenant?: TenantPort; store?: Store }): Promise<Core> {
+  const clock = args.clock ?? systemClock;
+  const store = args.store ?? new SqliteStore(path.resolve(args.config.DATA_DIR));
+  const tenant = args.tenant ?? (await createTenant(args.config));
+  const requests = new RequestService(store, clock, {
+    approverIds: args.config.APPROVER_IDS,
+    allowSelfApproval: args.config.ALLOW_SELF_APPROVAL,
+    ttlHours: args.config.APPROVAL_TTL_HOURS,
+  });
+  const notifier = new RequestNotifier(store, args.outbox, args.log);
+  const executor = new Executor(store, tenant, notifier, clock, args.log);
+  const switchboard = new Switchboard({
+    store, tenant, requests, executor, notifier, outbox: args.outbox, clock, log: args.log,
+    allowedTenantIds: args.config.ALLOWED_TENANT_IDS, approverIds: args.config.APPROVER_IDS,
+  });
+  return {
+    switchboard, store, tenant, requests, executor, notifier,
+    async maintain() {
+      for (const expired of await requests.expireDue()) await notifier.refreshCards(expired);
+      await executor.recover();
+    },
+    async close() {
+      await executor.idle();
+      await tenant.close();
+      await store.close();
+    },
+  };
+}

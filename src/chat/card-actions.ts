@@ -1,0 +1,20 @@
+/**
+ * What a card click may carry, parsed where it enters. Only the request id is trusted from an approval
+ * click; who clicked comes from the authenticated activity, never from card data.
+ */
+import { z } from 'zod';
+import type { CardJson } from './ports';
+
+const RequestId = z.string().regex(/^R-[0-9A-HJKMNP-TV-Z]{8}$/, 'not a request id');
+const Field = z.string().max(1000);
+
+export const CardAction = z.discriminatedUnion('verb', [
+  z.object({ verb: z.literal('approve'), requestId: RequestId, reason: Field.optional() }),
+  z.object({ verb: z.literal('reject'), requestId: RequestId, reason: Field.optional() }),
+  z.object({ verb: z.literal('submitRequest'), action: z.string().regex(/^[a-z-]{1,40}$/) }).catchall(Field),
+  z.object({ verb: z.literal('chooseUser'), action: z.string().regex(/^[a-z-]{1,40}$/) }).catchall(Field),
+]);
+export type CardAction = z.infer<typeof CardAction>;
+
+/** The answer to a click: a card that replaces the clicked one for the clicker, or a short message. */
+export type CardActionResult = { card: CardJson; text?: undefined } | { text: string; card?: undefined };

@@ -1,0 +1,59 @@
+/**
+ * The Teams edge: turns botbuilder activities into ChatTurns for the core, and the core's answers into
+ * replies and invoke responses. The only place (with server.ts and outbox.ts) that knows botbuilder.
+ */
+import {
+  TeamsActivityHandler,
+  TurnContext,
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+} from 'botbuilder';
+import type { ChatTurn } from '../chat/ports';
+import type { CardActionResult } from '../chat/card-actions';
+import type { Switchboard } from '../chat/switchboard';
+import type { Store } from '../store/store';
+import { parseIdentity } from './activity';
+import { toActivity } from './outbox';
+
+export class SwitchboardBot extends TeamsActivityHandler {
+  constructor(
+    private readonly core: Switchboard,
+    private readonly store: Store,
+  ) {
+    super();
+    this.onMessage(async (ctx, next) => {
+      // Teams re-sends a message it thinks was lost, sometimes with the same id: answer it once.
+      if (ctx.activity.id && !(await this.store.firstSighting(`${ctx.activity.conversation.id}|${ctx.activity.id}`, new Date()))) return next();
+      const turn = this.turnFrom(ctx);
+      if (ctx.activity.value !== undefined && ctx.activity.value !== null) {
+        // Action.Submit fallback from clients without Universal Actions.
+        const result = await this.core.onCardAction(turn, ctx.activity.value);
+        await turn.reply(result.card ? { card: result.card } : { text: result.text });
+      } else {
+        const text = TurnContext.removeRecipientMention(ctx.activity) ?? ctx.activity.text ?? '';
+        await this.core.onMessage(turn, text);
+      }
+      await next();
+    });
+  }
+
+  protected override async onAdaptiveCardInvoke(ctx: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    const data = { ...(value.action.data ?? {}), verb: value.action.verb };
+    const result: CardActionResult = await this.core.onCardAction(this.turnFrom(ctx), data);
+    return result.card
+      ? { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: result.card }
+      : { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: result.text as unknown as Record<string, unknown> };
+  }
+
+  private turnFrom(ctx: TurnContext): ChatTurn {
+    const identity = parseIdentity(ctx.activity);
+    return {
+      actor: identity.actor,
+      tenantId: identity.tenantId,
+      conversation: TurnContext.getConversationReference(ctx.activity) as Record<string, unknown>,
+      conversationKey: `conversation:${identity.conversationId}`,
+      personal: identity.personal,
+      reply: async (message) => (await ctx.sendActivity(toActivity(message)))?.id,
+    };
+  }
+}
