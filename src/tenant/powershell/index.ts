@@ -1,0 +1,5 @@
+/** The PowerShell tenant backend: what the rest of Switchboard imports. */
+export { createPowerShellTenant, stubModulePath, type PowerShellTenantOptions, type StubOptions } from './create';
+export { PowerShellTenantConfig, redactedConfig, teamsCredentials, type TeamsCredentials } from './config';
+export { locatePwsh } from './locate-pwsh';
+export { mayRetryBlindly, type RetryPolicy } from './retry';

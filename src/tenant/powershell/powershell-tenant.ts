@@ -1,0 +1,136 @@
+/**
+ * The TenantPort over PowerShell: validate against the allow-list, build a data-only script, run it on a warm
+ * session, parse the result with the cmdlet's zod schema, map errors, retry what may be retried, and record it all.
+ */
+import { cmdlets, type CmdletName, type CmdletOutput, type CmdletParams } from '../cmdlets';
+import { TenantError, type CmdletRun, type CmdletRunRecord, type RunOptions, type TenantBackendName, type TenantDescription, type TenantPort } from '../port';
+import { buildScript, newMarker } from './script';
+import { classifyError, isAuthExpired } from './errors';
+import { SessionFailure, type PwshSession } from './session';
+import type { SessionPool } from './pool';
+import { backoffDelayMs, shouldRetry, type RetryPolicy } from './retry';
+import { renderForRecord } from './redact';
+
+export interface PowerShellTenantParts {
+  backend: Exclude<TenantBackendName, 'sim'>;
+  pool: SessionPool;
+  commandTimeoutMs: number;
+  retry: RetryPolicy;
+  /** e.g. "MicrosoftTeams" or "SwitchboardStub (stand-in for MicrosoftTeams, profile cce)". */
+  moduleLabel: (version: string) => string;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type AttemptResult = { sessionId: string; output: unknown } | { sessionId: string; error: TenantError };
+
+const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class PowerShellTenant implements TenantPort {
+  readonly backend: Exclude<TenantBackendName, 'sim'>;
+
+  constructor(private readonly parts: PowerShellTenantParts) {
+    this.backend = parts.backend;
+  }
+
+  async run<N extends CmdletName>(cmdlet: N, params: CmdletParams<N>, options?: RunOptions): Promise<CmdletRun<N>> {
+    const started = performance.now();
+    const command = renderForRecord(String(cmdlet), params);
+    let attempts = 0;
+    let session = 'none';
+    const record = (outcome: 'ok' | 'error', error?: string): CmdletRunRecord => ({
+      command, durationMs: performance.now() - started, session, outcome, attempts, ...(error ? { error } : {}),
+    });
+    const fail = (err: TenantError): never => {
+      throw new TenantError(err.kind, err.message, record('error', err.message));
+    };
+    let validated: Record<string, unknown>;
+    try {
+      validated = buildScript(cmdlet, params, newMarker()).params;
+    } catch (err) {
+      return fail(err instanceof TenantError ? err : new TenantError('invalid-parameter', String(err)));
+    }
+    const spec = cmdlets[cmdlet];
+    const timeoutMs = options?.timeoutMs ?? this.parts.commandTimeoutMs;
+    for (;;) {
+      attempts++;
+      try {
+        const { output, sessionId } = await this.attempt(cmdlet, validated, timeoutMs);
+        session = sessionId;
+        return { output: output as CmdletOutput<N>, record: record('ok') };
+      } catch (err) {
+        const tenantError = err instanceof TenantError ? err : new TenantError('cmdlet-error', String(err));
+        if (tenantError.record) session = tenantError.record.session;
+        if (!shouldRetry(tenantError.kind, spec.effect, attempts, this.parts.retry)) return fail(tenantError);
+        await (this.parts.sleep ?? sleepFor)(backoffDelayMs(attempts, this.parts.retry));
+      }
+    }
+  }
+
+  /** One attempt on one session. Cmdlet errors keep the session; any doubt about the process discards it. */
+  private async attempt(cmdlet: CmdletName, params: Record<string, unknown>, timeoutMs: number): Promise<{ output: unknown; sessionId: string }> {
+    const result = await this.parts.pool.withSession<AttemptResult>(async (s) => {
+      s.commands++;
+      const sessionId = `${s.id}#${s.commands}`;
+      try {
+        let envelope = await this.invoke(s, cmdlet, params, timeoutMs);
+        if (!envelope.ok && isAuthExpired(envelope.error)) {
+          // The token lapsed: connect again on the same process and retry once.
+          await s.connect();
+          envelope = await this.invoke(s, cmdlet, params, timeoutMs);
+        }
+        if (!envelope.ok) return { value: { sessionId, error: new TenantError(classifyError(envelope.error), envelope.error.message) }, discard: false };
+        try {
+          return { value: { sessionId, output: this.parseOutput(cmdlet, envelope.output, sessionId) }, discard: false };
+        } catch (err) {
+          return { value: { sessionId, error: err as TenantError }, discard: false };
+        }
+      } catch (err) {
+        const error = err instanceof SessionFailure
+          ? this.sessionError(cmdlet, err, timeoutMs)
+          : new TenantError('cmdlet-error', `Could not (re)connect the PowerShell session: ${(err as Error).message}`);
+        return { value: { sessionId, error }, discard: true };
+      }
+    });
+    if ('error' in result) {
+      throw new TenantError(result.error.kind, result.error.message, { command: '', durationMs: 0, session: result.sessionId, outcome: 'error', attempts: 0 });
+    }
+    return { sessionId: result.sessionId, output: result.output };
+  }
+
+  private invoke(s: PwshSession, cmdlet: CmdletName, params: Record<string, unknown>, timeoutMs: number) {
+    const marker = newMarker();
+    return s.invoke(buildScript(cmdlet, params, marker).script, marker, timeoutMs);
+  }
+
+  private parseOutput(cmdlet: CmdletName, output: unknown[], sessionId: string): unknown {
+    const schema = cmdlets[cmdlet].output;
+    // Cmdlets that "do not return any objects" print nothing; the allow-list models that as null.
+    const value = output.length === 0 && schema.safeParse(null).success ? null : output;
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new TenantError('cmdlet-error', `${cmdlet} returned output that does not match what Switchboard expects (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}) on ${sessionId}.`);
+    }
+    return parsed.data;
+  }
+
+  private sessionError(cmdlet: CmdletName, failure: SessionFailure, timeoutMs: number): TenantError {
+    switch (failure.kind) {
+      case 'timeout':
+        return new TenantError('timeout', `${cmdlet} did not finish within ${timeoutMs / 1000} s and was stopped: ${failure.message}. Whether it took effect is unknown; check before retrying.`);
+      case 'crashed':
+        return new TenantError('crashed', `${cmdlet} failed because ${failure.message}. A new PowerShell process will serve the next request.`);
+      case 'unparsable':
+        return new TenantError('cmdlet-error', `${cmdlet} produced output Switchboard could not read (${failure.message}); the PowerShell process was replaced.`);
+    }
+  }
+
+  async describe(): Promise<TenantDescription> {
+    const version = await this.parts.pool.withSession(async (s) => ({ value: s.moduleVersion, discard: false }));
+    return { backend: this.backend, moduleVersion: this.parts.moduleLabel(version) };
+  }
+
+  async close(): Promise<void> {
+    await this.parts.pool.close();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Turns an allow-listed cmdlet call into ONE line of PowerShell in which no value ever becomes code.
+ *
+ * The parameters travel as base64 of their JSON (alphabet [A-Za-z0-9+/=], so they cannot close the single-quoted
+ * literal that holds them), are decoded inside pwsh into a hashtable and splatted onto the cmdlet. The cmdlet name
+ * and parameter names come only from the allow-list. All output and any error become one JSON envelope printed
+ * between per-call random markers, so stray host output cannot be mistaken for a result.
+ */
+import { randomBytes } from 'node:crypto';
+import { cmdlets, isCmdletName, type CmdletName } from '../cmdlets';
+import { TenantError } from '../port';
+
+/** Cmdlet names are written into the script verbatim, so they must look like Verb-Noun and nothing else. */
+const cmdletNamePattern = /^[A-Z][a-z]+-[A-Za-z]+$/;
+const base64Pattern = /^[A-Za-z0-9+/=]*$/;
+
+export function newMarker(): string {
+  return `SBX${randomBytes(12).toString('hex')}X`;
+}
+
+export function toBase64Json(value: unknown): string {
+  const b64 = Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
+  // Belt and braces: the literal below is only safe because of this alphabet.
+  if (!base64Pattern.test(b64)) throw new Error('base64 produced an unexpected character');
+  return b64;
+}
+
+/** The fixed tail every script shares: serialise the envelope, or report that serialising failed. */
+function emit(marker: string): string {
+  return (
+    `$j = try { ConvertTo-Json -Depth 6 -Compress -EscapeHandling EscapeNonAscii -InputObject $r } ` +
+    `catch { ConvertTo-Json -Compress -InputObject @{ ok = $false; error = @{ message = 'The result could not be serialised to JSON.'; errorId = 'SerializationFailed'; category = 'InvalidResult' } } }; ` +
+    `[Console]::Out.WriteLine('${marker}' + $j + '${marker}')`
+  );
+}
+
+/** The catch block: the cmdlet's own message, its FullyQualifiedErrorId and category, plus anything -ErrorVariable saw. */
+const errorEnvelope =
+  `$r = @{ ok = $false; error = @{ message = $_.Exception.Message; errorId = $_.FullyQualifiedErrorId; ` +
+  `category = [string]$_.CategoryInfo.Category; exception = $_.Exception.GetType().FullName; ` +
+  `others = @($ev | ForEach-Object { [string]$_ }) } }`;
+
+/**
+ * Builds the line for a call whose cmdlet is allow-listed and whose params were already validated.
+ * Exposed for tests that must hand PowerShell's binder a value zod would have refused.
+ */
+export function buildScriptUnchecked(cmdlet: string, params: Record<string, unknown>, marker: string): string {
+  if (!isCmdletName(cmdlet) || !cmdletNamePattern.test(cmdlet)) throw new Error(`not an allow-listed cmdlet: ${cmdlet}`);
+  if (!/^SBX[0-9a-f]{24}X$/.test(marker)) throw new Error('marker must come from newMarker()');
+  const payload = toBase64Json(params);
+  return (
+    `& { $ErrorActionPreference = 'Stop'; $r = $null; $ev = $null; ` +
+    `try { $p = ConvertFrom-Json -AsHashtable -InputObject ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${payload}'))); ` +
+    `$o = @(${cmdlet} @p -ErrorAction Stop -ErrorVariable ev 3>$null 4>$null 5>$null 6>$null); ` +
+    `$r = @{ ok = $true; output = $o } } catch { ${errorEnvelope} }; ${emit(marker)} }`
+  );
+}
+
+/**
+ * Validates a call against the allow-list and builds its script. A cmdlet or parameter name that is not listed
+ * is `not-allowed`, a listed parameter with a bad value is `invalid-parameter`; in both cases nothing runs.
+ */
+export function buildScript<N extends CmdletName>(cmdlet: N, params: unknown, marker: string): { script: string; params: Record<string, unknown> } {
+  if (!isCmdletName(cmdlet)) throw new TenantError('not-allowed', `The term '${String(cmdlet)}' is not an allowed cmdlet.`);
+  const parsed = cmdlets[cmdlet].params.safeParse(params);
+  if (!parsed.success) {
+    const unknown = parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : []));
+    if (unknown.length > 0) throw new TenantError('not-allowed', `${cmdlet} does not allow the parameter(s) ${unknown.map((k) => `-${k}`).join(', ')}.`);
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'parameters'}: ${i.message}`).join('; ');
+    throw new TenantError('invalid-parameter', `A parameter cannot be bound for ${cmdlet}: ${detail}`);
+  }
+  // Drop undefined so an omitted optional parameter is not bound at all (JSON would drop it anyway; be explicit).
+  const data = Object.fromEntries(Object.entries(parsed.data as Record<string, unknown>).filter(([, v]) => v !== undefined));
+  return { script: buildScriptUnchecked(cmdlet, data, marker), params: data };
+}
+
+/** What the connect script needs: which module to import and how Connect-MicrosoftTeams authenticates. */
+export interface ConnectPlan {
+  /** Name or path given to Import-Module. */
+  importModule: string;
+  /** Name of the loaded module whose version describe() reports. */
+  moduleName: string;
+  /** Splatted onto Connect-MicrosoftTeams. */
+  connect: Record<string, string>;
+  /** A PFX file loaded into an X509Certificate2 and passed as -Certificate. */
+  certificate?: { path: string; password?: string };
+}
+
+/** Imports the module and connects, once per session; reports the pwsh process id and the module version. */
+export function buildConnectScript(plan: ConnectPlan, marker: string): string {
+  const payload = toBase64Json(plan);
+  return (
+    `& { $ErrorActionPreference = 'Stop'; $r = $null; $ev = $null; ` +
+    `try { $c = ConvertFrom-Json -AsHashtable -InputObject ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${payload}'))); ` +
+    `if ($null -eq (Get-Module -Name $c.moduleName)) { Import-Module -Name $c.importModule -ErrorAction Stop 3>$null 6>$null }; ` +
+    `$a = $c.connect; if ($null -ne $c.certificate) { $a['Certificate'] = [Security.Cryptography.X509Certificates.X509Certificate2]::new($c.certificate.path, [string]$c.certificate.password) }; ` +
+    `$null = Connect-MicrosoftTeams @a -ErrorAction Stop -ErrorVariable ev 3>$null 4>$null 6>$null; ` +
+    `$r = @{ ok = $true; output = @(@{ pid = $PID; version = [string](Get-Module -Name $c.moduleName).Version }) } } catch { ${errorEnvelope} }; ${emit(marker)} }`
+  );
+}
+
+/** A cheap round trip that proves the session still answers. */
+export function buildPingScript(marker: string): string {
+  return `& { $r = @{ ok = $true; output = @(@{ pid = $PID }) }; ${emit(marker)} }`;
+}
