@@ -57,15 +57,13 @@ export function buildScriptUnchecked(cmdlet: string, params: Record<string, unkn
 }
 
 /**
- * Validates a call against the allow-list and builds its script. A cmdlet or parameter name that is not listed
- * is `not-allowed`, a listed parameter with a bad value is `invalid-parameter`; in both cases nothing runs.
+ * Validates a call against the allow-list and builds its script. A cmdlet that is not listed is `not-allowed`;
+ * a parameter that is not listed, or a bad value, is `invalid-parameter` (as the simulated tenant says); nothing runs.
  */
 export function buildScript<N extends CmdletName>(cmdlet: N, params: unknown, marker: string): { script: string; params: Record<string, unknown> } {
   if (!isCmdletName(cmdlet)) throw new TenantError('not-allowed', `The term '${String(cmdlet)}' is not an allowed cmdlet.`);
   const parsed = cmdlets[cmdlet].params.safeParse(params);
   if (!parsed.success) {
-    const unknown = parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : []));
-    if (unknown.length > 0) throw new TenantError('not-allowed', `${cmdlet} does not allow the parameter(s) ${unknown.map((k) => `-${k}`).join(', ')}.`);
     const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'parameters'}: ${i.message}`).join('; ');
     throw new TenantError('invalid-parameter', `A parameter cannot be bound for ${cmdlet}: ${detail}`);
   }
