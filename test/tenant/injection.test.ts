@@ -133,9 +133,14 @@ describe('hostile values through the PowerShell backend', function () {
       assert.equal(r.expandable, 0, 'no double-quoted (expanding) strings');
       // The outer `& { }` has no command name; then the decoder, the allow-listed cmdlet, and the fixed tail.
       assert.deepEqual(r.commands, ['', 'ConvertFrom-Json', slot.cmdlet, 'ForEach-Object', 'ConvertTo-Json', 'ConvertTo-Json']);
-      const payload = toBase64Json(Object.fromEntries(Object.entries(params)));
-      assert.deepEqual(r.literals.filter((l) => l === payload), [payload]);
-      assert.deepEqual(r.literals.filter((l) => l !== payload), ['Stop', 'The result could not be serialised to JSON.', 'SerializationFailed', 'InvalidResult', marker, marker]);
+      // Exactly one literal outside the fixed template, and it decodes to the parameters themselves.
+      const template = ['Stop', 'The result could not be serialised to JSON.', 'SerializationFailed', 'InvalidResult', marker, marker];
+      const payloads = r.literals.filter((l) => !template.includes(l));
+      assert.equal(payloads.length, 1);
+      const payload = payloads[0]!;
+      assert.deepEqual(JSON.parse(Buffer.from(payload, 'base64').toString('utf8')), params);
+      assert.equal(payload, toBase64Json(JSON.parse(Buffer.from(payload, 'base64').toString('utf8'))));
+      assert.deepEqual(r.literals.filter((l) => l !== payload), template);
       const known = shapes.get(slot.cmdlet) ?? r.shape;
       shapes.set(slot.cmdlet, known);
       assert.equal(r.shape, known, 'same AST shape whatever the value');
