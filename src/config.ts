@@ -17,7 +17,7 @@ const idList = z
 
 export const ConfigSchema = z
   .object({
-    PORT: z.coerce.number().int().min(1).max(65535).default(3978),
+    PORT: z.coerce.number().int().min(0, "must be 0 (any free port) or a port number").max(65535).default(3978),
     HOST: z.string().min(1).optional(),
     MicrosoftAppId: z.string().trim().default(''),
     MicrosoftAppPassword: z.string().default(''),

@@ -83,7 +83,10 @@ export async function startServer(config: Config, log: Logger, overrides: { cloc
     core,
     async close() {
       clearInterval(timer);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets would hold close() open until they time out.
+      server.server.closeAllConnections();
+      await closed;
       await core.close();
     },
   };
