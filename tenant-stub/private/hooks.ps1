@@ -39,7 +39,7 @@ function Invoke-StubFault([string]$Cmdlet) {
         foreach ($rule in $rules) {
             if (($rule.cmdlet -eq '*' -or $rule.cmdlet -eq $Cmdlet) -and $rule.times -ne 0) {
                 if ($rule.times -gt 0) { $rule.times-- }
-                [IO.File]::WriteAllText($file, (ConvertTo-Json -InputObject $rules -Depth 4 -AsArray))
+                [IO.File]::WriteAllText($file, (ConvertTo-Json -InputObject ([object[]]$rules) -Depth 4))
                 return $rule
             }
         }
