@@ -2,6 +2,7 @@
  * The composition root: wires the store, the tenant backend, the workflow and the conversation core.
  * Knows nothing of botbuilder; the Teams edge (src/teams/) plugs an outbox in and feeds turns.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Switchboard } from './chat/switchboard';
 import type { ChatOutbox } from './chat/ports';
@@ -13,6 +14,7 @@ import type { Store } from './store/store';
 import { demoTenant } from './tenant/sim/demo-tenant';
 import { SimulatedTenant } from './tenant/sim/simulated-tenant';
 import type { TenantPort } from './tenant/port';
+import { createPowerShellTenant } from './tenant/powershell/index';
 import { Executor } from './workflow/executor';
 import { RequestNotifier } from './workflow/notifier';
 import { RequestService } from './workflow/requests';
@@ -29,17 +31,33 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export type CoreConfig = Pick<Config, 'APPROVER_IDS' | 'ALLOW_SELF_APPROVAL' | 'APPROVAL_TTL_HOURS' | 'ALLOWED_TENANT_IDS' | 'TENANT_BACKEND' | 'DATA_DIR'> & Record<string, unknown>;
+export type CoreConfig = Pick<Config, 'APPROVER_IDS' | 'ALLOW_SELF_APPROVAL' | 'APPROVAL_TTL_HOURS' | 'ALLOWED_TENANT_IDS' | 'TENANT_BACKEND' | 'DATA_DIR'>;
 
-export async function createTenant(config: CoreConfig): Promise<TenantPort> {
-  if (config.TENANT_BACKEND === 'sim') return new SimulatedTenant({ initial: demoTenant(), dataDir: path.resolve(config.DATA_DIR) });
-  throw new Error(`TENANT_BACKEND=${config.TENANT_BACKEND} is not wired yet.`);
+/**
+ * The tenant backend TENANT_BACKEND names. The stand-in keeps its state under DATA_DIR/stub-tenant,
+ * seeded with the same demo tenant as the simulated backend.
+ */
+export async function createTenant(config: Config): Promise<TenantPort> {
+  const dataDir = path.resolve(config.DATA_DIR);
+  if (config.TENANT_BACKEND === 'sim') return new SimulatedTenant({ initial: demoTenant(), dataDir });
+  if (config.TENANT_BACKEND === 'powershell') return createPowerShellTenant({ backend: 'powershell', config });
+  const stubDir = path.join(dataDir, 'stub-tenant');
+  if (!fs.existsSync(path.join(stubDir, 'sim-tenant.json'))) await new SimulatedTenant({ initial: demoTenant(), dataDir: stubDir }).close();
+  return createPowerShellTenant({ backend: 'powershell-stub', config, stub: { dataDir: stubDir } });
+}
+
+function isFullConfig(c: CoreConfig): c is Config {
+  return 'PS_POOL_SIZE' in c;
 }
 
 export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox; log: Logger; clock?: Clock; tenant?: TenantPort; store?: Store }): Promise<Core> {
   const clock = args.clock ?? systemClock;
   const store = args.store ?? new SqliteStore(path.resolve(args.config.DATA_DIR));
-  const tenant = args.tenant ?? (await createTenant(args.config));
+  let tenant = args.tenant;
+  if (!tenant) {
+    if (!isFullConfig(args.config)) throw new Error('createCore needs a tenant or the full configuration to make one.');
+    tenant = await createTenant(args.config);
+  }
   const requests = new RequestService(store, clock, {
     approverIds: args.config.APPROVER_IDS,
     allowSelfApproval: args.config.ALLOW_SELF_APPROVAL,

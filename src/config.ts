@@ -3,6 +3,7 @@
  * process refuses to start rather than run half-configured.
  */
 import { z } from 'zod';
+import { PowerShellTenantConfig, teamsCredentials } from './tenant/powershell/config';
 
 const boolFlag = z
   .enum(['true', 'false', '1', '0', ''])
@@ -31,6 +32,7 @@ export const ConfigSchema = z
     DATA_DIR: z.string().min(1).default('./data'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
+  .extend(PowerShellTenantConfig.shape)
   .transform((c) => {
     const localMode = c.MicrosoftAppId === '';
     return { ...c, localMode, HOST: c.HOST ?? (localMode ? '127.0.0.1' : '0.0.0.0') };
@@ -41,6 +43,13 @@ export const ConfigSchema = z
     }
     if (!c.localMode && c.MicrosoftAppType === 'SingleTenant' && !c.MicrosoftAppTenantId) {
       ctx.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: 'is required when MicrosoftAppType is SingleTenant' });
+    }
+    if (c.TENANT_BACKEND === 'powershell') {
+      try {
+        teamsCredentials(c);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['TENANT_BACKEND'], message: (err as Error).message });
+      }
     }
     if (!c.localMode && c.MicrosoftAppType !== 'UserAssignedMSI' && !c.MicrosoftAppPassword) {
       ctx.addIssue({ code: 'custom', path: ['MicrosoftAppPassword'], message: 'is required when MicrosoftAppId is set' });

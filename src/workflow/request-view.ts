@@ -2,7 +2,7 @@
 import type { Action } from '../catalog/action';
 import type { CardJson } from '../chat/ports';
 import { renderCard } from '../cards/render';
-import type { RequestRecord, RequestStatus } from './request';
+import type { RequestRecord, RequestStatus, VerificationItem } from './request';
 
 const statusText: Record<RequestStatus, { line: string; color: string }> = {
   pending: { line: 'Waiting for approval', color: 'Warning' },
@@ -25,10 +25,7 @@ export function requestCard(r: RequestRecord, action: Pick<Action, 'title' | 'ri
   if (r.decidedBy && r.status === 'rejected') decision = `Rejected by ${r.decidedBy.name} at ${when(r.decidedAt)}: ${r.reason ?? ''}`;
   else if (r.decidedBy) decision = `Approved by ${r.decidedBy.name} at ${when(r.decidedAt)}`;
   const verification = r.outcome?.verification ?? [];
-  const failedCount = verification.filter((v) => v.result === 'fail').length;
-  const statusLine = r.status === 'verified' || r.status === 'failed'
-    ? `${status.line}${verification.length ? `: ${verification.length - failedCount} of ${verification.length} checks pass` : ''}${r.outcome?.note ? ` (${r.outcome.note})` : ''}`
-    : status.line;
+  const statusLine = r.status === 'verified' || r.status === 'failed' ? `${status.line}${checksSummary(verification)}${r.outcome?.note ? ` (${r.outcome.note})` : ''}` : status.line;
   return renderCard('request', {
     id: r.id,
     title: action.title,
@@ -48,6 +45,14 @@ export function requestCard(r: RequestRecord, action: Pick<Action, 'title' | 'ri
     error: r.outcome?.error ?? '',
     pending: r.status === 'pending',
   });
+}
+
+/** ": 3 of 4 checks pass, 1 not reported by this module version" */
+function checksSummary(items: readonly VerificationItem[]): string {
+  if (!items.length) return '';
+  const passed = items.filter((v) => v.result === 'pass').length;
+  const unreported = items.filter((v) => v.result === 'not-reported').length;
+  return `: ${passed} of ${items.length} checks pass${unreported ? `, ${unreported} not reported by this module version` : ''}`;
 }
 
 /** One line for the requester: "EnterpriseVoiceEnabled True, HostedVoiceMail True, VoicePolicy HybridVoice". */

@@ -58,7 +58,8 @@ export const enableVoice = defineAction<Input>({
 
     const wanted: [string, unknown, unknown][] = [
       ['EnterpriseVoiceEnabled', user.EnterpriseVoiceEnabled, true],
-      ['HostedVoiceMail', user.HostedVoiceMail, true],
+      // Current modules omit HostedVoiceMail: the plan says so rather than guess.
+      ['HostedVoiceMail', user.HostedVoiceMail ?? 'not reported', true],
       ['OnPremLineURI', user.OnPremLineURI, input.number],
     ];
     const changes: PlannedChange[] = wanted
