@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { silentLogger } from '../src/log';
 import { startServer, type RunningServer } from '../src/teams/server';
-import { FakeConnector, post, teamsActivity } from './support/fake-connector';
+import { LocalConnector, post, teamsActivity } from '../src/cli/local-channel';
 import { requirePwsh } from './support/pwsh';
 
 const alice = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Alice Operator', mri: '29:alice' };
@@ -13,12 +13,12 @@ const admin = { aadObjectId: '22222222-2222-4222-8222-222222222222', name: 'Ada 
 
 describe('over HTTP in local mode with TENANT_BACKEND=powershell-stub (real pwsh)', function () {
   this.timeout(120_000);
-  let connector: FakeConnector;
+  let connector: LocalConnector;
   let bot: RunningServer;
 
   before(async function () {
     requirePwsh(this);
-    connector = new FakeConnector();
+    connector = new LocalConnector();
     await connector.start();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-http-ps-'));
     bot = await startServer(loadConfig({ PORT: '0', DATA_DIR: dataDir, APPROVER_IDS: admin.aadObjectId, TENANT_BACKEND: 'powershell-stub', PS_POOL_SIZE: '1', LOG_LEVEL: 'silent' }), silentLogger, { maintenanceMs: 3_600_000 });

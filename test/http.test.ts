@@ -5,17 +5,17 @@ import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { silentLogger } from '../src/log';
 import { startServer, type RunningServer } from '../src/teams/server';
-import { FakeConnector, post, teamsActivity } from './support/fake-connector';
+import { LocalConnector, post, teamsActivity } from '../src/cli/local-channel';
 
 const alice = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Alice Operator', mri: '29:alice' };
 const admin = { aadObjectId: '22222222-2222-4222-8222-222222222222', name: 'Ada Admin', mri: '29:ada' };
 
 describe('over HTTP in local mode, as a Bot Framework client drives it', () => {
-  let connector: FakeConnector;
+  let connector: LocalConnector;
   let bot: RunningServer;
 
   before(async () => {
-    connector = new FakeConnector();
+    connector = new LocalConnector();
     await connector.start();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-http-'));
     bot = await startServer(loadConfig({ PORT: '0', DATA_DIR: dataDir, APPROVER_IDS: admin.aadObjectId, LOG_LEVEL: 'silent' }), silentLogger, { maintenanceMs: 3_600_000 });

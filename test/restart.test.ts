@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FakeConnector, post, teamsActivity } from './support/fake-connector';
+import { LocalConnector, post, teamsActivity } from '../src/cli/local-channel';
 
 const alice = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Alice Operator', mri: '29:alice' };
 const admin = { aadObjectId: '22222222-2222-4222-8222-222222222222', name: 'Ada Admin', mri: '29:ada' };
@@ -32,10 +32,10 @@ function startBot(dataDir: string): Promise<{ child: ChildProcess; url: string }
 }
 
 describe('a restart loses nothing', () => {
-  let connector: FakeConnector;
+  let connector: LocalConnector;
   let running: ChildProcess | undefined;
   before(async () => {
-    connector = new FakeConnector();
+    connector = new LocalConnector();
     await connector.start();
   });
   after(async () => {

@@ -1,6 +1,7 @@
 /**
- * A stand-in for the Bot Framework Connector that a bot replies to (the activity's serviceUrl), on
- * 127.0.0.1: records every create (POST) and update (PUT) of an activity.
+ * A local channel: plays the Teams side of the Bot Framework protocol on 127.0.0.1. It serves the
+ * Connector API a bot replies to (the activity's serviceUrl), recording every create (POST) and update
+ * (PUT), and builds the activities Teams would send. Used by `npm run chat` and by the HTTP tests.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +16,7 @@ export interface ConnectorCall {
   id: string;
 }
 
-export class FakeConnector {
+export class LocalConnector {
   readonly calls: ConnectorCall[] = [];
   private server!: http.Server;
   url = '';
