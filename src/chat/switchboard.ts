@@ -62,7 +62,16 @@ export class Switchboard {
       if (!parsed.success) throw new Refusal('invalid-input', 'That card action is not one I know; the card may be from an older version.');
       const a = parsed.data;
       if (a.verb === 'approve' || a.verb === 'reject') {
-        const decided = await this.deps.requests.decide(actor, a.requestId, a.verb, a.reason);
+        let decided;
+        try {
+          decided = await this.deps.requests.decide(actor, a.requestId, a.verb, a.reason);
+        } catch (err) {
+          // A second click or a retried invoke gets the card as it stands, the same answer as the first.
+          if (!(err instanceof Refusal) || err.code !== 'request-closed') throw err;
+          const current = (await this.deps.store.getRequest(a.requestId))!;
+          result = { card: requestCard(current, findAction(current.action)!) };
+          return;
+        }
         const action = findAction(decided.action)!;
         result = { card: requestCard(decided, action) };
         // Answer the click first; the other copies of the card and the run follow.
@@ -84,7 +93,7 @@ export class Switchboard {
   }
 
   private async guarded(turn: ChatTurn, work: (actor: Actor) => Promise<unknown>, answer?: (message: string) => void): Promise<void> {
-    const say = answer ?? ((message: string) => void turn.reply({ text: message }));
+    const say = async (message: string) => (answer ? answer(message) : void (await turn.reply({ text: message })));
     try {
       if (this.deps.allowedTenantIds.length && !this.deps.allowedTenantIds.some((t) => t.toLowerCase() === (turn.tenantId ?? '').toLowerCase())) {
         throw new Refusal('tenant-not-allowed');
@@ -95,12 +104,12 @@ export class Switchboard {
       await work(turn.actor);
     } catch (err) {
       if (err instanceof Refusal) {
-        say(oneLine(err.message));
+        await say(oneLine(err.message));
         return;
       }
       const errorId = randomUUID().slice(0, 8);
       this.deps.log.error({ err, errorId }, 'unexpected error in a turn');
-      say(`Something went wrong on my side (error ${errorId}). Nothing was changed in the tenant.`);
+      await say(`Something went wrong on my side (error ${errorId}). Nothing was changed in the tenant.`);
     }
   }
 
