@@ -79,15 +79,15 @@ function Sync-StubState {
     $c = $script:Cache
     if ($null -ne $c -and $c.File -eq $file -and $c.Stamp -eq $stamp) { return $c }
     $sidecar = "$file.stub-stamp"
-    $light = $false
-    if ($null -ne $c -and $c.File -eq $file -and [IO.File]::Exists($sidecar)) {
-        $light = ([IO.File]::ReadAllText($sidecar) -ceq "$stamp|$($c.Fingerprint)")
-    }
-    if (-not $light) { Read-StubFull $file $stamp; return $script:Cache }
+    # Sidecar: "<stamp written>|<identity fingerprint>|<stamp before that write>|<changed user indexes>".
+    $side = @(if ($null -ne $c -and $c.File -eq $file -and [IO.File]::Exists($sidecar)) { [IO.File]::ReadAllText($sidecar).Split("|") })
+    if ($side.Count -ne 4 -or $side[0] -cne $stamp -or $side[1] -cne $c.Fingerprint) { Read-StubFull $file $stamp; return $script:Cache }
     # Written by another stub process over the same users, one user per line: re-parse only what changed.
     $all = [IO.File]::ReadAllLines($file)
     if ($all.Count -ne $c.Lines.Count + 2) { Read-StubFull $file $stamp; return $script:Cache }
-    for ($i = 0; $i -lt $c.Lines.Count; $i++) {
+    # One write behind (the usual case with a few sessions): only the users that write touched can differ.
+    $range = if ($side[2] -ceq $c.Stamp -and $side[3].Length -gt 0) { [int[]]$side[3].Split(',') } else { 0..($c.Lines.Count - 1) }
+    foreach ($i in $range) {
         $line = $all[$i + 1]
         if ($line.EndsWith(',')) { $line = $line.Substring(0, $line.Length - 1) }
         if (-not ($line -ceq $c.Lines[$i])) { $c.Lines[$i] = $line; $c.Users[$i] = $null }
@@ -109,6 +109,7 @@ function Save-StubUsers($Cache, [int[]]$Indexes) {
     $tmp = "$($Cache.File).$PID.tmp"
     [IO.File]::WriteAllText($tmp, $text, [Text.UTF8Encoding]::new($false))
     [IO.File]::Move($tmp, $Cache.File, $true)
+    $previous = $Cache.Stamp
     $Cache.Stamp = Get-StubFileStamp $Cache.File
-    [IO.File]::WriteAllText("$($Cache.File).stub-stamp", "$($Cache.Stamp)|$($Cache.Fingerprint)")
+    [IO.File]::WriteAllText("$($Cache.File).stub-stamp", "$($Cache.Stamp)|$($Cache.Fingerprint)|$previous|$($Indexes -join ',')")
 }
