@@ -38,6 +38,8 @@ describe('card templates', () => {
     'enable-voice-form': { user: 'bob.kelly@contoso.com', displayName: 'Bob Kelly', number: '' },
     'choose-user': { query: 'Bob', count: 2, users: [{ label: 'Bob', choice: { action: 'enable-voice', user: 'b' }, fallbackChoice: { verb: 'chooseUser', action: 'enable-voice', user: 'b' } }] },
     request: { id: 'R-1', title: 't', target: 'x', statusLine: 's', statusColor: 'Good', requester: 'r', createdAt: 'c', expiresAt: 'e', risk: 'medium', changes: [{ property: 'p', from: 'a', to: 'b' }], commands: [{ line: 'Set-CsUser' }], notes: [{ text: 'n' }], decision: 'd', hasVerification: true, verification: [{ mark: '✅', property: 'p', actual: 'a', expected: 'e' }], error: '', pending: true },
+    'assign-site-form': { user: 'bob.kelly@contoso.com', site: 'Seattle', sites: [{ title: 'Seattle', value: 'Seattle' }] },
+    'international-calling-form': { user: 'bob.kelly@contoso.com', mode: 'block' },
     'user-status': { target: 'x', moduleVersion: 'm', facts: [{ name: 'n', value: 'v' }], notes: [] },
     pending: { heading: 'h', requests: [{ id: 'R-1', title: 't', target: 'x', status: 'pending', requester: 'r', expiresAt: 'e' }] },
     history: { heading: 'h', chain: 'c', entries: [{ seq: 1, at: 'a', event: 'e', line: 'l' }] },
