@@ -16,9 +16,26 @@ export class RequestNotifier {
     private readonly log: Logger,
   ) {}
 
-  async refreshCards(request: RequestRecord): Promise<void> {
-    const action = findAction(request.action);
-    if (!action) return;
+  private readonly chains = new Map<string, Promise<void>>();
+
+  /**
+   * Updates every copy of the card to the request's current state. Updates of one request run one
+   * after another and each renders what the store holds then, so a late update never shows an older state.
+   */
+  refreshCards(request: Pick<RequestRecord, 'id'>): Promise<void> {
+    const previous = this.chains.get(request.id) ?? Promise.resolve();
+    const next = previous.then(() => this.refreshNow(request.id)).catch((err) => this.log.warn({ err, requestId: request.id }, 'could not refresh request cards'));
+    this.chains.set(request.id, next);
+    void next.finally(() => {
+      if (this.chains.get(request.id) === next) this.chains.delete(request.id);
+    });
+    return next;
+  }
+
+  private async refreshNow(requestId: string): Promise<void> {
+    const request = await this.store.getRequest(requestId);
+    const action = request && findAction(request.action);
+    if (!request || !action) return;
     const card = requestCard(request, action);
     for (const location of await this.store.listCards(request.id)) {
       try {
