@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { admin, alice, cardOf, cardText, ChatHarness } from './support/chat';
+import { admin, alice, cardOf, cardText, ChatHarness, requestIdIn } from './support/chat';
 
 async function approveAndSettle(chat: ChatHarness, replyText: string | undefined): Promise<string> {
-  const id = /R-[0-9A-Z]{8}/.exec(replyText ?? '')?.[0];
-  assert.ok(id, replyText);
+  const id = requestIdIn(replyText);
   await chat.click(admin, 'approve', { requestId: id });
   await chat.settle();
   return chat.outbox.sent.find((s) => s.message.text?.startsWith(id))?.message.text ?? '';

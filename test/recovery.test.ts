@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { admin, alice, ChatHarness } from './support/chat';
+import { admin, alice, ChatHarness, requestIdIn } from './support/chat';
 
 /** Leaves a request as a process that died mid-run would: approved, claimed, never finished. */
 async function interruptedRun(chat: ChatHarness): Promise<string> {
   const [reply] = await chat.say(alice, 'enable voice for Bob Kelly number +14255550100');
-  const id = /R-[0-9A-Z]{8}/.exec(reply!.text!)![0];
+  const id = requestIdIn(reply?.text);
   const now = chat.clock.now();
   const person = { id: admin.aadObjectId, name: admin.name };
   await chat.core.store.decide(id, { status: 'approved', by: person, at: now }, { at: now.toISOString(), actor: person, event: 'request.approved', requestId: id });

@@ -1,7 +1,9 @@
 /** Input fields shared by actions: a user identity and a phone number, validated where they enter. */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { Refusal } from '../errors';
 import type { OnlineUser } from '../tenant/cmdlets';
+import type { ActionContext } from './action';
 import type { VerificationItem } from '../workflow/request';
 
 /** A UPN, SIP address, display name or `*` pattern. Control characters never belong in one. */
@@ -53,4 +55,11 @@ export function check(property: string, expected: unknown, actual: unknown, repo
   if (!reported) return { property, expected: psText(expected), actual: 'not reported by this module version', result: 'not-reported' };
   const pass = typeof expected === 'string' && typeof actual === 'string' ? expected.toLowerCase() === actual.toLowerCase() : expected === actual;
   return { property, expected: psText(expected), actual: psText(actual), result: pass ? 'pass' : 'fail' };
+}
+
+/** Reads the one user an (already resolved) identity names, or refuses. */
+export async function readUser(ctx: ActionContext, identity: string): Promise<OnlineUser> {
+  const [user] = (await ctx.tenant.run('Get-CsOnlineUser', { Identity: identity })).output;
+  if (!user) throw new Refusal('user-not-found', `No user matches "${identity}".`);
+  return user;
 }

@@ -156,3 +156,10 @@ export function cardOf(activity: Partial<Activity> | undefined): Record<string, 
   const a = activity?.attachments?.find((x) => x.contentType === 'application/vnd.microsoft.card.adaptive');
   return a?.content as Record<string, unknown> | undefined;
 }
+
+/** The request id a reply names ("R-XXXXXXXX: Enable voice for …"). */
+export function requestIdIn(text: string | undefined): string {
+  const id = /R-[0-9A-Z]{8}/.exec(text ?? '')?.[0];
+  if (!id) throw new Error(`no request id in ${JSON.stringify(text)}`);
+  return id;
+}

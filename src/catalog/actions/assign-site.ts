@@ -8,7 +8,7 @@ import { Refusal } from '../../errors';
 import { call } from '../../tenant/cmdlets';
 import { renderCall } from '../../tenant/render';
 import { defineAction, type ActionContext } from '../action';
-import { check, psText, UserIdentity } from '../fields';
+import { check, psText, readUser, UserIdentity } from '../fields';
 
 const SiteName = z.string({ error: 'Which PSTN site?' }).trim().min(1, 'Which PSTN site?').max(64, 'A site name is at most 64 characters.').regex(/^[\w .-]+$/, 'A PSTN site name has letters, digits, spaces, dots, dashes or underscores only.');
 const Input = z.object({ user: UserIdentity, site: SiteName });
@@ -42,8 +42,7 @@ export const assignSite = defineAction<Input>({
     const list = await sites(ctx);
     const site = list.find((s) => s.toLowerCase() === input.site.toLowerCase());
     if (!site) throw new Refusal('invalid-input', `There is no PSTN site "${input.site}". Sites: ${list.join(', ') || 'none'}.`);
-    const [user] = (await ctx.tenant.run('Get-CsOnlineUser', { Identity: input.user })).output;
-    if (!user) throw new Refusal('user-not-found', `No user matches "${input.user}".`);
+    const user = await readUser(ctx, input.user);
     const [pstn] = (await ctx.tenant.run('Get-CsUserPstnSettings', { Identity: user.UserPrincipalName })).output;
     if ((pstn?.HybridPSTNSite ?? '').toLowerCase() === site.toLowerCase()) throw new Refusal('nothing-to-change', `${user.DisplayName} is already assigned to ${site}.`);
     const setSite = call('Set-CsUserPstnSettings', { Identity: user.UserPrincipalName, HybridPSTNSite: site });

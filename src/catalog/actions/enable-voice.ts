@@ -9,19 +9,12 @@ import { Refusal } from '../../errors';
 import { call } from '../../tenant/cmdlets';
 import { renderCall } from '../../tenant/render';
 import type { PlannedChange } from '../../workflow/request';
-import { defineAction, type ActionContext } from '../action';
-import type { OnlineUser } from '../../tenant/cmdlets';
+import { defineAction } from '../action';
 import { filterLiteral } from '../../tenant/directory';
-import { check, describeUser, psText, TelUri, UserIdentity } from '../fields';
+import { check, describeUser, psText, readUser, TelUri, UserIdentity } from '../fields';
 
 const Input = z.object({ user: UserIdentity, number: TelUri });
 type Input = z.infer<typeof Input>;
-
-async function readUser(ctx: ActionContext, identity: string): Promise<OnlineUser> {
-  const [user] = (await ctx.tenant.run('Get-CsOnlineUser', { Identity: identity })).output;
-  if (!user) throw new Refusal('user-not-found', `No user matches "${identity}".`);
-  return user;
-}
 
 export const enableVoice = defineAction<Input>({
   id: 'enable-voice',

@@ -7,7 +7,7 @@ import { Refusal } from '../../errors';
 import { call } from '../../tenant/cmdlets';
 import { renderCall } from '../../tenant/render';
 import { defineAction } from '../action';
-import { check, psText, UserIdentity } from '../fields';
+import { check, psText, readUser, UserIdentity } from '../fields';
 
 const Input = z.object({
   user: UserIdentity,
@@ -37,8 +37,7 @@ export const internationalCalling = defineAction<Input>({
   },
 
   async plan(ctx, input) {
-    const [user] = (await ctx.tenant.run('Get-CsOnlineUser', { Identity: input.user })).output;
-    if (!user) throw new Refusal('user-not-found', `No user matches "${input.user}".`);
+    const user = await readUser(ctx, input.user);
     const [pstn] = (await ctx.tenant.run('Get-CsUserPstnSettings', { Identity: user.UserPrincipalName })).output;
     const allowed = input.mode === 'allow';
     if (pstn?.AllowInternationalCalls === allowed) throw new Refusal('nothing-to-change', `${user.DisplayName} already has international calls ${allowed ? 'allowed' : 'blocked'}.`);
