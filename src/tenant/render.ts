@@ -10,12 +10,30 @@ export function psQuote(value: string): string {
   return `'${value.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
 }
 
+const controlChars = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
+
+/**
+ * A string with control characters renders as a double-quoted string with backtick escapes, so an
+ * audit line or card never carries a raw line break or NUL; `$`, backticks and every double-quote
+ * form PowerShell knows are escaped so the text still reads as the same literal.
+ */
+function psEscapedDoubleQuoted(value: string): string {
+  const named: Record<string, string> = { '\0': '`0', '\n': '`n', '\r': '`r', '\t': '`t', '\u0007': '`a', '\b': '`b', '\f': '`f', '\v': '`v', '\u001b': '`e' };
+  const body = value.replace(/[`$"\u201C\u201D\u201E]|[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (c) => {
+    if (named[c]) return named[c]!;
+    if (controlChars.test(c)) return `\`u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`;
+    return `\`${c}`;
+  });
+  return `"${body}"`;
+}
+
 export function psValue(value: unknown): string {
   if (value === null || value === undefined) return '$null';
   if (typeof value === 'boolean') return value ? '$true' : '$false';
   if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return `@(${value.map(psValue).join(', ')})`;
-  return psQuote(String(value));
+  const text = String(value);
+  return controlChars.test(text) ? psEscapedDoubleQuoted(text) : psQuote(text);
 }
 
 export function renderCall(c: CmdletCall): string {
