@@ -10,7 +10,7 @@ export type TenantBackendName = 'sim' | 'powershell' | 'powershell-stub';
 export interface RunOptions {
   /** The request on whose behalf the cmdlet runs, for the audit trail. */
   requestId?: string;
-  /** Overrides the backend's default per-command timeout. */
+  /** The action's own limit; a backend's configured per-command timeout still caps it. */
   timeoutMs?: number;
 }
 

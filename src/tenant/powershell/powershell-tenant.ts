@@ -50,7 +50,8 @@ export class PowerShellTenant implements TenantPort {
       return fail(err instanceof TenantError ? err : new TenantError('invalid-parameter', String(err)));
     }
     const spec = cmdlets[cmdlet];
-    const timeoutMs = options?.timeoutMs ?? this.parts.commandTimeoutMs;
+    // The operator's PS_COMMAND_TIMEOUT_S caps whatever an action declares.
+    const timeoutMs = Math.min(options?.timeoutMs ?? this.parts.commandTimeoutMs, this.parts.commandTimeoutMs);
     for (;;) {
       attempts++;
       try {
