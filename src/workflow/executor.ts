@@ -100,7 +100,10 @@ export class Executor {
       } catch (err) {
         if (err instanceof TenantError) {
           if (err.record) await this.auditRun(r, err.record);
-          return this.finish(r, 'failed', { error: oneLine(`${stored.cmdlet}: ${err.message}`) });
+          const error = oneLine(`${stored.cmdlet}: ${err.message}`);
+          // A timeout or a crash leaves the outcome unknown: read the tenant back instead of guessing.
+          if (err.kind === 'timeout' || err.kind === 'crashed') return this.afterUnknownOutcome(r, action, input, error);
+          return this.finish(r, 'failed', { error });
         }
         throw err;
       }
@@ -111,6 +114,18 @@ export class Executor {
       return this.finish(r, ok ? 'verified' : 'failed', { verification, ...(ok ? {} : { error: 'The change ran but the read-back does not match.' }) });
     } catch (err) {
       return this.finish(r, 'failed', { error: oneLine(`The change ran but could not be read back: ${(err as Error).message}`) });
+    }
+  }
+
+  private async afterUnknownOutcome(r: RequestRecord, action: Action, input: Record<string, unknown>, error: string): Promise<RequestRecord | undefined> {
+    try {
+      const verification = await action.verify({ tenant: this.tenant }, input, r.plan);
+      if (verification.every((v) => v.result !== 'fail')) {
+        return this.finish(r, 'verified', { verification, note: 'the command did not answer in time, but the read-back shows the change' });
+      }
+      return this.finish(r, 'failed', { verification, error, note: 'read back: the change is not in the tenant' });
+    } catch (readErr) {
+      return this.finish(r, 'failed', { error: oneLine(`${error} Reading the tenant back failed too (${(readErr as Error).message}); check the user before trying again.`) });
     }
   }
 
