@@ -253,6 +253,10 @@ export class SqliteStore implements Store {
     return row ? (JSON.parse(String(row.address)) as ConversationAddress) : undefined;
   }
 
+  async alreadyHandled(activityId: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM seen_activities WHERE id = ?').get(activityId) !== undefined;
+  }
+
   async firstSighting(activityId: string, at: Date): Promise<boolean> {
     return this.db.prepare('INSERT OR IGNORE INTO seen_activities (id, seen_at) VALUES (?, ?)').run(activityId, at.toISOString()).changes === 1;
   }

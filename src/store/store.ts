@@ -55,7 +55,12 @@ export interface Store {
   saveConversation(key: string, address: ConversationAddress): Promise<void>;
   getConversation(key: string): Promise<ConversationAddress | undefined>;
 
-  /** Fast-path de-duplication of re-sent activities: true the first time an id is seen. */
+  /**
+   * Fast-path de-duplication of re-sent activities. An id is recorded once its turn has finished, so a
+   * turn cut short by a crash is answered when Teams sends it again.
+   */
+  alreadyHandled(activityId: string): Promise<boolean>;
+  /** Records a finished turn's activity id; true the first time. */
   firstSighting(activityId: string, at: Date): Promise<boolean>;
 
   appendAudit(entry: AuditInput): Promise<AuditEntry>;

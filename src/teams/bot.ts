@@ -23,7 +23,8 @@ export class SwitchboardBot extends TeamsActivityHandler {
     super();
     this.onMessage(async (ctx, next) => {
       // Teams re-sends a message it thinks was lost, sometimes with the same id: answer it once.
-      if (ctx.activity.id && !(await this.store.firstSighting(`${ctx.activity.conversation.id}|${ctx.activity.id}`, new Date()))) return next();
+      const seenKey = ctx.activity.id ? `${ctx.activity.conversation.id}|${ctx.activity.id}` : undefined;
+      if (seenKey && (await this.store.alreadyHandled(seenKey))) return next();
       const turn = this.turnFrom(ctx);
       if (ctx.activity.value !== undefined && ctx.activity.value !== null) {
         // Action.Submit fallback from clients without Universal Actions.
@@ -33,6 +34,7 @@ export class SwitchboardBot extends TeamsActivityHandler {
         const text = TurnContext.removeRecipientMention(ctx.activity) ?? ctx.activity.text ?? '';
         await this.core.onMessage(turn, text);
       }
+      if (seenKey) await this.store.firstSighting(seenKey, new Date());
       await next();
     });
   }
