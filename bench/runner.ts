@@ -72,8 +72,12 @@ async function enableAndVerify(poolSize: number): Promise<{ seconds: number; per
   }));
   const seconds = (performance.now() - t0) / 1000;
   await tenant.close();
-  const state = JSON.parse(fs.readFileSync(path.join(dir, 'sim-tenant.json'), 'utf8')) as { users: { EnterpriseVoiceEnabled: boolean }[] };
-  if (state.users.filter((u) => u.EnterpriseVoiceEnabled).length !== USERS) throw new Error('not every user was enabled in the stored state');
+  // The stand-in keeps changes in its own store (sim-tenant.json is only the seed): read them back through a new
+  // process, which starts with no cache, so this checks what was stored rather than what a session remembers.
+  const check = createPowerShellTenant({ backend: 'powershell-stub', config: { PS_POOL_SIZE: '1' }, stub: { dataDir: dir } });
+  const enabled = (await check.run('Get-CsOnlineUser', { Filter: 'EnterpriseVoiceEnabled -eq $true -and HostedVoiceMail -eq $true' })).output;
+  await check.close();
+  if (enabled.length !== USERS) throw new Error(`only ${enabled.length} of ${USERS} users are enabled in the stored state`);
   fs.rmSync(dir, { recursive: true, force: true });
   return { seconds, perUserMs: median(perUser) };
 }

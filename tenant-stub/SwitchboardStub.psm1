@@ -62,7 +62,7 @@ function Get-CsOnlineUser {
     $bound = $PSBoundParameters
     $views = Invoke-StubLocked {
         $c = Sync-StubState
-        $indexes = if ($bound.ContainsKey('Identity')) { Get-StubUsersFor $PSCmdlet $c $Identity -Many } else { [int[]][Linq.Enumerable]::Range(0, $c.Lines.Count) }
+        $indexes = if ($bound.ContainsKey('Identity')) { Get-StubUsersFor $PSCmdlet $c $Identity -Many } else { [int[]][Linq.Enumerable]::Range(0, $c.Users.Count) }
         $list = [Collections.Generic.List[object]]::new()
         foreach ($i in $indexes) { $list.Add((ConvertTo-StubOnlineUser $c (Get-StubUser $c $i))) }
         , $list
@@ -100,9 +100,9 @@ function Set-CsUser {
             }
             if ($setUri) {
                 $wanted = $OnPremLineURI.ToLowerInvariant()
-                for ($j = 0; $j -lt $c.Lines.Count; $j++) {
+                for ($j = 0; $j -lt $c.Users.Count; $j++) {
                     if ($j -eq $i) { continue }
-                    $o = Get-StubUser $c $j
+                    $o = $c.Users[$j]
                     if ($null -ne $o.OnPremLineURI -and $o.OnPremLineURI.ToLowerInvariant() -eq $wanted) {
                         $PSCmdlet.ThrowTerminatingError((New-StubError "The number $OnPremLineURI is already assigned to $($o.UserPrincipalName)." 'InvalidOperation' 'NumberInUse' $OnPremLineURI))
                     }

@@ -9,7 +9,7 @@ $script:Connected = $false
 
 function Add-StubLine([string]$Name, $Object) {
     $line = (ConvertTo-Json -InputObject $Object -Compress -Depth 6) + "`n"
-    [IO.File]::AppendAllText((Join-Path (Get-StubDataDir) $Name), $line, [Text.UTF8Encoding]::new($false))
+    [IO.File]::AppendAllText([IO.Path]::Combine((Get-StubDataDir), $Name), $line, [Text.UTF8Encoding]::new($false))
 }
 
 function ConvertTo-StubJournalValue($Value) {
@@ -31,7 +31,7 @@ function New-StubError([string]$Message, [Management.Automation.ErrorCategory]$C
 }
 
 function Invoke-StubFault([string]$Cmdlet) {
-    $file = Join-Path (Get-StubDataDir) 'faults.json'
+    $file = [IO.Path]::Combine((Get-StubDataDir), 'faults.json')
     if (-not [IO.File]::Exists($file)) { return $null }
     $fault = Invoke-StubLocked {
         if (-not [IO.File]::Exists($file)) { return $null }

@@ -27,7 +27,7 @@ function Resolve-StubIdentity($Cache, [string]$Identity) {
     elseif ($lower.StartsWith('sip:', [StringComparison]::Ordinal)) { Add-StubMatches $set $Cache.Index.sip $lower }
     elseif ($id.Contains('*')) {
         $re = Get-StubLikePattern $id
-        for ($i = 0; $i -lt $Cache.Lines.Count; $i++) { if ($re.IsMatch((Get-StubUser $Cache $i).DisplayName)) { [void]$set.Add($i) } }
+        for ($i = 0; $i -lt $Cache.Users.Count; $i++) { if ($re.IsMatch($Cache.Users[$i].DisplayName)) { [void]$set.Add($i) } }
     }
     elseif ($id.Contains('@')) { Add-StubMatches $set $Cache.Index.upn $lower; Add-StubMatches $set $Cache.Index.sip "sip:$lower" }
     else { Add-StubMatches $set $Cache.Index.name $lower; Add-StubMatches $set $Cache.Index.alias $lower }

@@ -1,12 +1,21 @@
-# Tenant state in the simulated tenant's format (SimTenantState, sim-tenant.json), shared by several pwsh processes.
+# Tenant state shared by several pwsh processes, seeded from the simulated tenant's format (SimTenantState).
 #
-# Why this layout: re-parsing and re-serialising a 1,000-user file on every call costs tens of milliseconds in
-# PowerShell. The stub therefore writes the same JSON document with one user per line, keeps each user's line and
-# its parsed form in a per-process cache, and after another stub process wrote the file it re-parses only the
-# lines that changed. A sidecar (sim-tenant.stub-stamp) says "the file as it is now was written by a stub with this
-# identity fingerprint"; any other writer (the simulated tenant, a test) makes the next call do a full load.
+# Layout in SWITCHBOARD_STUB_DATA_DIR:
+#   sim-tenant.json        the seed. Written by the app, the simulated tenant or a test, never by the stand-in. A newer
+#                          file (another mtime or size) starts a new store on the next call: that is how tests reset.
+#   sim-tenant.lock        the store lock, held for every call.
+#   stub-store/<stamp>/    the store for the seed with that stamp (older stores are deleted when a new one starts):
+#     users/<n>.json       the current state of user n (index in the seed's users array), for users changed since
+#                          the seed was loaded; one line of JSON, written to a temporary file and renamed over.
+#     changes.log          one line "<n>" per user write, appended before users/<n>.json is replaced.
+#
+# Why: re-serialising and rewriting a 1,000-user document on every Set-CsUser cost tens of milliseconds. Now a write
+# is one small file and one appended line; each process keeps the parsed tenant, and under the lock it stats the
+# seed (new seed: load again) and reads the change log from where it stopped, re-reading only the users named there.
+# Identities never change after seeding (no cmdlet sets them), so user indexes and the identity index stay valid.
 
 $script:Cache = $null
+$script:Utf8 = [Text.UTF8Encoding]::new($false)
 
 function Get-StubDataDir {
     $dir = $env:SWITCHBOARD_STUB_DATA_DIR
@@ -16,7 +25,7 @@ function Get-StubDataDir {
 
 function Invoke-StubLocked([scriptblock]$Body) {
     # An exclusive FileShare.None open is an flock on Unix and a share lock on Windows; the kernel drops it if we die.
-    $path = Join-Path (Get-StubDataDir) 'sim-tenant.lock'
+    $path = [IO.Path]::Combine((Get-StubDataDir), 'sim-tenant.lock')
     $deadline = [DateTime]::UtcNow.AddSeconds(30)
     $lock = $null
     while ($null -eq $lock) {
@@ -32,17 +41,10 @@ function Invoke-StubLocked([scriptblock]$Body) {
 function Get-StubFileStamp([string]$File) {
     $info = [IO.FileInfo]::new($File)
     if (-not $info.Exists) { throw "No tenant state at $File (expected sim-tenant.json in SWITCHBOARD_STUB_DATA_DIR)." }
-    return '{0}:{1}' -f $info.LastWriteTimeUtc.Ticks, $info.Length
+    return '{0}-{1}' -f $info.LastWriteTimeUtc.Ticks, $info.Length
 }
 
 function ConvertTo-StubUserLine($User) { ConvertTo-Json -InputObject $User -Compress -Depth 5 }
-
-function Get-StubFingerprint($Users) {
-    $sb = [Text.StringBuilder]::new()
-    foreach ($u in $Users) { [void]$sb.Append($u.Identity).Append("`0").Append($u.UserPrincipalName).Append("`0").Append($u.SipAddress).Append("`0").Append($u.DisplayName).Append("`0").Append($u.Alias).Append("`n") }
-    $bytes = [Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($sb.ToString()))
-    return [Convert]::ToHexString($bytes)
-}
 
 function New-StubIndex($Users) {
     $index = @{ id = @{}; upn = @{}; sip = @{}; name = @{}; alias = @{} }
@@ -58,58 +60,96 @@ function New-StubIndex($Users) {
     return $index
 }
 
-function Read-StubFull([string]$File, [string]$Stamp) {
-    $state = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($File)) -AsHashtable -Depth 10
-    $users = @($state.users)
+# users/<n>.json -> n, or -1 for anything else (a temporary file, a stray name, an index past the seed's users).
+function Get-StubUserFileIndex([string]$Name, [int]$Count) {
+    $n = 0
+    if ($Name.EndsWith('.json') -and [int]::TryParse($Name.Substring(0, $Name.Length - 5), [Globalization.NumberStyles]::None, [Globalization.CultureInfo]::InvariantCulture, [ref]$n) -and $n -lt $Count) { return $n }
+    return -1
+}
+
+# Parses the seed, starts its store if there is none yet, and applies the users changed since. Call inside Invoke-StubLocked.
+function Read-StubStore([string]$Seed, [string]$Stamp) {
+    $script:Cache = $null
+    $state = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($Seed)) -AsHashtable -Depth 10
+    $users = [object[]]@($state.users)
     $state.Remove('users')
-    $lines = [string[]]::new($users.Count)
-    for ($i = 0; $i -lt $users.Count; $i++) { $lines[$i] = ConvertTo-StubUserLine $users[$i] }
-    $header = (ConvertTo-Json -InputObject $state -Compress -Depth 10)
-    $header = $header.Substring(0, $header.Length - 1) + ',"users":['
+    $root = [IO.Path]::Combine([IO.Path]::GetDirectoryName($Seed), 'stub-store')
+    $dir = [IO.Path]::Combine($root, $Stamp)
+    $usersDir = [IO.Path]::Combine($dir, 'users')
+    $log = [IO.Path]::Combine($dir, 'changes.log')
+    if (-not [IO.File]::Exists($log)) {
+        # A seed this store has not seen: everything stored for an earlier seed is obsolete.
+        if ([IO.Directory]::Exists($root)) { foreach ($old in [IO.Directory]::GetDirectories($root)) { [IO.Directory]::Delete($old, $true) } }
+        [void][IO.Directory]::CreateDirectory($usersDir)
+        [IO.File]::WriteAllText($log, '')
+    }
+    foreach ($file in [IO.Directory]::GetFiles($usersDir)) {
+        $n = Get-StubUserFileIndex ([IO.Path]::GetFileName($file)) $users.Count
+        if ($n -ge 0) { $users[$n] = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($file)) -AsHashtable -Depth 5 }
+    }
     $script:Cache = @{
-        File = $File; Stamp = $Stamp; Header = $header; State = $state; Lines = $lines
-        Users = [object[]]$users; Index = (New-StubIndex $users); Fingerprint = (Get-StubFingerprint $users)
+        Seed = $Seed; Stamp = $Stamp; State = $state; Users = $users; Index = (New-StubIndex $users)
+        UsersDir = $usersDir; Log = $log; Offset = [IO.FileInfo]::new($log).Length
     }
 }
 
-# Brings the per-process cache up to date with the file. Call inside Invoke-StubLocked.
+# Brings the per-process cache up to date with the store. Call inside Invoke-StubLocked.
 function Sync-StubState {
-    $file = Join-Path (Get-StubDataDir) 'sim-tenant.json'
-    $stamp = Get-StubFileStamp $file
+    $seed = [IO.Path]::Combine((Get-StubDataDir), 'sim-tenant.json')
+    $stamp = Get-StubFileStamp $seed
     $c = $script:Cache
-    if ($null -ne $c -and $c.File -eq $file -and $c.Stamp -eq $stamp) { return $c }
-    $sidecar = "$file.stub-stamp"
-    # Sidecar: "<stamp written>|<identity fingerprint>|<stamp before that write>|<changed user indexes>".
-    $side = @(if ($null -ne $c -and $c.File -eq $file -and [IO.File]::Exists($sidecar)) { [IO.File]::ReadAllText($sidecar).Split("|") })
-    if ($side.Count -ne 4 -or $side[0] -cne $stamp -or $side[1] -cne $c.Fingerprint) { Read-StubFull $file $stamp; return $script:Cache }
-    # Written by another stub process over the same users, one user per line: re-parse only what changed.
-    $all = [IO.File]::ReadAllLines($file)
-    if ($all.Count -ne $c.Lines.Count + 2) { Read-StubFull $file $stamp; return $script:Cache }
-    # One write behind (the usual case with a few sessions): only the users that write touched can differ.
-    $range = if ($side[2] -ceq $c.Stamp -and $side[3].Length -gt 0) { [int[]]$side[3].Split(',') } else { 0..($c.Lines.Count - 1) }
-    foreach ($i in $range) {
-        $line = $all[$i + 1]
-        if ($line.EndsWith(',')) { $line = $line.Substring(0, $line.Length - 1) }
-        if (-not ($line -ceq $c.Lines[$i])) { $c.Lines[$i] = $line; $c.Users[$i] = $null }
+    if ($null -eq $c -or $c.Seed -cne $seed -or $c.Stamp -cne $stamp) { Read-StubStore $seed $stamp; return $script:Cache }
+    $info = [IO.FileInfo]::new($c.Log)
+    if (-not $info.Exists -or $info.Length -lt $c.Offset) { Read-StubStore $seed $stamp; return $script:Cache }
+    if ($info.Length -eq $c.Offset) { return $c }
+    # Other processes wrote users since our last call: re-read exactly those (complete lines only).
+    $stream = [IO.File]::Open($c.Log, 'Open', 'Read', 'ReadWrite')
+    try {
+        $bytes = [byte[]]::new($info.Length - $c.Offset)
+        [void]$stream.Seek($c.Offset, 'Begin')
+        $read = 0
+        while ($read -lt $bytes.Length) {
+            $got = $stream.Read($bytes, $read, $bytes.Length - $read)
+            if ($got -le 0) { break }
+            $read += $got
+        }
     }
-    $c.Stamp = $stamp
+    finally { $stream.Dispose() }
+    if ($read -le 0) { return $c }
+    $end = [Array]::LastIndexOf($bytes, [byte]10, $read - 1)
+    if ($end -lt 0) { return $c }
+    $changed = [Collections.Generic.HashSet[int]]::new()
+    foreach ($line in [Text.Encoding]::ASCII.GetString($bytes, 0, $end).Split("`n")) {
+        $n = Get-StubUserFileIndex "$line.json" $c.Users.Count
+        if ($n -ge 0) { [void]$changed.Add($n) }
+    }
+    foreach ($n in $changed) {
+        $file = [IO.Path]::Combine($c.UsersDir, "$n.json")
+        if ([IO.File]::Exists($file)) { $c.Users[$n] = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($file)) -AsHashtable -Depth 5 }
+    }
+    $c.Offset += $end + 1
     return $c
 }
 
-function Get-StubUser($Cache, [int]$Index) {
-    $u = $Cache.Users[$Index]
-    if ($null -eq $u) { $u = ConvertFrom-Json -InputObject $Cache.Lines[$Index] -AsHashtable; $Cache.Users[$Index] = $u }
-    return $u
-}
+function Get-StubUser($Cache, [int]$Index) { $Cache.Users[$Index] }
 
 # Persists the users at the given indexes (already changed in the cache). Call inside Invoke-StubLocked.
 function Save-StubUsers($Cache, [int[]]$Indexes) {
-    foreach ($i in $Indexes) { $Cache.Lines[$i] = ConvertTo-StubUserLine $Cache.Users[$i] }
-    $text = $Cache.Header + "`n" + [string]::Join(",`n", $Cache.Lines) + $(if ($Cache.Lines.Count -gt 0) { "`n" } else { '' }) + ']}'
-    $tmp = "$($Cache.File).$PID.tmp"
-    [IO.File]::WriteAllText($tmp, $text, [Text.UTF8Encoding]::new($false))
-    [IO.File]::Move($tmp, $Cache.File, $true)
-    $previous = $Cache.Stamp
-    $Cache.Stamp = Get-StubFileStamp $Cache.File
-    [IO.File]::WriteAllText("$($Cache.File).stub-stamp", "$($Cache.Stamp)|$($Cache.Fingerprint)|$previous|$($Indexes -join ',')")
+    if ($Indexes.Count -eq 0) { return }
+    try {
+        # Log first: if we die between the two, other processes merely re-read a user file that did not change.
+        [IO.File]::AppendAllText($Cache.Log, [string]::Join("`n", $Indexes) + "`n")
+        foreach ($i in $Indexes) {
+            $file = [IO.Path]::Combine($Cache.UsersDir, "$i.json")
+            $tmp = "$file.$PID.tmp"
+            [IO.File]::WriteAllText($tmp, (ConvertTo-StubUserLine $Cache.Users[$i]), $script:Utf8)
+            [IO.File]::Move($tmp, $file, $true)
+        }
+        $Cache.Offset = [IO.FileInfo]::new($Cache.Log).Length
+    }
+    catch {
+        # The cache holds changes the store may not: load again on the next call.
+        $script:Cache = $null
+        throw
+    }
 }
