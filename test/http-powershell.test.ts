@@ -1,12 +1,10 @@
 import { strict as assert } from 'node:assert';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { silentLogger } from '../src/log';
 import { startServer, type RunningServer } from '../src/teams/server';
 import { LocalConnector, post, teamsActivity } from '../src/cli/local-channel';
 import { requirePwsh } from './support/pwsh';
+import { tempDir } from './support/temp-dirs';
 
 const alice = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Alice Operator', mri: '29:alice' };
 const admin = { aadObjectId: '22222222-2222-4222-8222-222222222222', name: 'Ada Admin', mri: '29:ada' };
@@ -20,7 +18,7 @@ describe('over HTTP in local mode with TENANT_BACKEND=powershell-stub (real pwsh
     requirePwsh(this);
     connector = new LocalConnector();
     await connector.start();
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-http-ps-'));
+    const dataDir = tempDir('http-ps');
     bot = await startServer(loadConfig({ PORT: '0', DATA_DIR: dataDir, APPROVER_IDS: admin.aadObjectId, TENANT_BACKEND: 'powershell-stub', PS_POOL_SIZE: '1', LOG_LEVEL: 'silent' }), silentLogger, { maintenanceMs: 3_600_000 });
   });
   after(async () => {

@@ -1,11 +1,9 @@
 import { strict as assert } from 'node:assert';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { silentLogger } from '../src/log';
 import { startServer, type RunningServer } from '../src/teams/server';
 import { LocalConnector, post, teamsActivity } from '../src/cli/local-channel';
+import { tempDir } from './support/temp-dirs';
 
 const alice = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Alice Operator', mri: '29:alice' };
 const admin = { aadObjectId: '22222222-2222-4222-8222-222222222222', name: 'Ada Admin', mri: '29:ada' };
@@ -17,7 +15,7 @@ describe('over HTTP in local mode, as a Bot Framework client drives it', () => {
   before(async () => {
     connector = new LocalConnector();
     await connector.start();
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-http-'));
+    const dataDir = tempDir('http');
     bot = await startServer(loadConfig({ PORT: '0', DATA_DIR: dataDir, APPROVER_IDS: admin.aadObjectId, LOG_LEVEL: 'silent' }), silentLogger, { maintenanceMs: 3_600_000 });
   });
   after(async () => {
@@ -69,7 +67,7 @@ describe('over HTTP in local mode, as a Bot Framework client drives it', () => {
 
 describe('with a MicrosoftAppId set', () => {
   it('refuses a request that carries no Bot Framework token', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-auth-'));
+    const dataDir = tempDir('auth');
     const config = loadConfig({
       PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent',
       MicrosoftAppId: '55555555-5555-4555-8555-555555555555', MicrosoftAppPassword: 'not-a-real-secret', MicrosoftAppTenantId: '72f988bf-0000-4000-a000-000000c0ffee',

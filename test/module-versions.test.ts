@@ -1,12 +1,10 @@
 import { strict as assert } from 'node:assert';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { demoTenant } from '../src/tenant/sim/demo-tenant';
 import { SimulatedTenant } from '../src/tenant/sim/simulated-tenant';
 import { createPowerShellTenant } from '../src/tenant/powershell/index';
 import { admin, alice, cardOf, cardText, ChatHarness } from './support/chat';
 import { requirePwsh } from './support/pwsh';
+import { tempDir } from './support/temp-dirs';
 
 describe('a current MicrosoftTeams module that no longer reports HostedVoiceMail and VoicePolicy', function () {
   this.timeout(120_000);
@@ -14,7 +12,7 @@ describe('a current MicrosoftTeams module that no longer reports HostedVoiceMail
 
   before(async function () {
     requirePwsh(this);
-    const stubDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-modern-'));
+    const stubDir = tempDir('modern');
     await new SimulatedTenant({ initial: demoTenant(), dataDir: stubDir }).close();
     const tenant = createPowerShellTenant({ backend: 'powershell-stub', config: { PS_POOL_SIZE: '1' }, stub: { dataDir: stubDir, profile: 'teams-current' } });
     chat = await ChatHarness.create({ tenant });

@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { LocalConnector, post, teamsActivity } from '../src/cli/local-channel';
+import { tempDir } from './support/temp-dirs';
 
 const alice = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Alice Operator', mri: '29:alice' };
 const admin = { aadObjectId: '22222222-2222-4222-8222-222222222222', name: 'Ada Admin', mri: '29:ada' };
@@ -44,7 +43,7 @@ describe('a restart loses nothing', () => {
   });
 
   it('approves, after the process was killed and started again, a request made before', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-restart-'));
+    const dataDir = tempDir('restart');
     const first = await startBot(dataDir);
     running = first.child;
     const message = teamsActivity(connector.url, alice, 'a:conv-alice', { type: 'message', text: 'enable voice for Bob Kelly number +14255550100' });

@@ -1,10 +1,9 @@
 import { strict as assert } from 'node:assert';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../src/store/sqlite-store';
 import type { RequestRecord } from '../src/workflow/request';
+import { tempDir } from './support/temp-dirs';
 
 const now = new Date('2026-11-26T09:00:00Z');
 const person = { id: '11111111-1111-4111-8111-111111111111', name: 'Alice' };
@@ -22,7 +21,7 @@ describe('the SQLite store', () => {
   let dir: string;
   let store: SqliteStore;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-store-'));
+    dir = tempDir('store');
     store = new SqliteStore(dir);
   });
   afterEach(async () => store.close());
@@ -88,7 +87,7 @@ describe('the SQLite store', () => {
 describe('npm run audit:verify', () => {
   it('says the chain is intact, and exits 1 with the broken entry once tampered with', async () => {
     const { execFileSync, spawnSync } = await import('node:child_process');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-cli-'));
+    const dir = tempDir('cli');
     const s = new SqliteStore(dir);
     for (let i = 0; i < 3; i++) await s.appendAudit({ at: now.toISOString(), actor: 'system', event: 'test', detail: { i } });
     await s.close();

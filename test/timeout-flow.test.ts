@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { demoTenant } from '../src/tenant/sim/demo-tenant';
 import { SimulatedTenant } from '../src/tenant/sim/simulated-tenant';
 import { createPowerShellTenant } from '../src/tenant/powershell/index';
 import { admin, alice, ChatHarness, requestIdIn } from './support/chat';
 import { requirePwsh } from './support/pwsh';
+import { tempDir } from './support/temp-dirs';
 
 describe('a cmdlet that hangs during an approved request (real pwsh, stand-in module)', function () {
   this.timeout(120_000);
@@ -15,7 +15,7 @@ describe('a cmdlet that hangs during an approved request (real pwsh, stand-in mo
 
   before(async function () {
     requirePwsh(this);
-    stubDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-hang-'));
+    stubDir = tempDir('hang');
     await new SimulatedTenant({ initial: demoTenant(), dataDir: stubDir }).close();
     const tenant = createPowerShellTenant({ backend: 'powershell-stub', config: { PS_POOL_SIZE: '1', PS_COMMAND_TIMEOUT_S: '3' }, stub: { dataDir: stubDir } });
     chat = await ChatHarness.create({ tenant });

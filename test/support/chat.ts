@@ -2,9 +2,6 @@
  * Drives the whole bot in-process as a Teams chat transcript, through botbuilder's TestAdapter:
  * `await chat.say(alice, 'enable voice for Bob Kelly number +14255550100')`, then assert on the replies.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { TestAdapter, type Activity } from 'botbuilder';
 import { createCore, type Core } from '../../src/app';
 import type { ChatOutbox, ConversationAddress, OutgoingMessage } from '../../src/chat/ports';
@@ -14,6 +11,7 @@ import { SwitchboardBot } from '../../src/teams/bot';
 import { demoTenant } from '../../src/tenant/sim/demo-tenant';
 import { SimulatedTenant } from '../../src/tenant/sim/simulated-tenant';
 import type { TenantPort } from '../../src/tenant/port';
+import { tempDir } from './temp-dirs';
 
 export const tenantId = '72f988bf-0000-4000-a000-000000c0ffee';
 
@@ -59,7 +57,7 @@ export class ChatHarness {
 
   static async create(options: HarnessOptions = {}): Promise<ChatHarness> {
     const h = new ChatHarness();
-    h.dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-test-'));
+    h.dataDir = options.dataDir ?? tempDir('test');
     const tenant = options.tenant ?? new SimulatedTenant({ initial: demoTenant(), dataDir: h.dataDir });
     h.core = await createCore({
       config: {

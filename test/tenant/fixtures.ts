@@ -1,6 +1,5 @@
 /** One generated tenant both backends start from, with the people the contract tests talk about. */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { generateTenant } from '../../src/tenant/sim/demo-tenant';
 import type { SimTenantState } from '../../src/tenant/sim/state';
@@ -22,9 +21,7 @@ export function contractTenant(): SimTenantState {
   return t;
 }
 
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `switchboard-${prefix}-`));
-}
+export { tempDir } from '../support/temp-dirs';
 
 /** Replaces the stand-in's state the way any other writer would: a whole new sim-tenant.json, atomically. */
 export function writeStubState(dataDir: string, state: SimTenantState): void {
