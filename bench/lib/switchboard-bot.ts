@@ -1,0 +1,17 @@
+/**
+ * Child-process entry for bench/turn-latency.ts: the real Switchboard server (src/teams/server.ts) in
+ * local mode on 127.0.0.1, simulated tenant, silent logger, DATA_DIR from BENCH_DATA_DIR (a temp dir the
+ * parent creates and removes), maintenance every 30 s as in production.
+ */
+import { loadConfig } from '../../src/config';
+import { silentLogger } from '../../src/log';
+import { startServer } from '../../src/teams/server';
+import { serveAsChild } from './child';
+
+serveAsChild('switchboard', async () => {
+  const dataDir = process.env.BENCH_DATA_DIR;
+  if (!dataDir) throw new Error('BENCH_DATA_DIR is not set');
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TENANT_BACKEND: 'sim', LOG_LEVEL: 'silent' });
+  const server = await startServer(config, silentLogger, { maintenanceMs: 30_000 });
+  return { url: server.url, close: () => server.close() };
+});
