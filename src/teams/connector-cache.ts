@@ -4,7 +4,7 @@
  * per-turn state and signs each request through its credentials, which refresh their own tokens.
  */
 import { ConnectorFactoryImpl } from 'botframework-connector/lib/auth/connectorFactoryImpl';
-import type { ConnectorClient } from 'botframework-connector';
+import { AuthenticationConstants, type BotFrameworkAuthentication, type ClaimsIdentity, type ConnectorClient, type UserTokenClient } from 'botframework-connector';
 
 const patched = Symbol.for('switchboard.connectorCache');
 type Factory = { appId?: string; [patched]?: boolean };
@@ -26,4 +26,23 @@ export function cacheConnectorClients(): void {
     return client;
   };
   proto[patched] = true;
+}
+
+/**
+ * The other half of fix A: CloudAdapter builds a UserTokenClient (a second HTTP pipeline) on every turn,
+ * and Switchboard never uses one per turn. One per app id (the token's audience) is enough.
+ */
+export function cacheUserTokenClients(auth: BotFrameworkAuthentication): void {
+  const original = auth.createUserTokenClient.bind(auth);
+  const cache = new Map<string, Promise<UserTokenClient>>();
+  auth.createUserTokenClient = (identity: ClaimsIdentity) => {
+    const key = identity.getClaimValue(AuthenticationConstants.AudienceClaim) ?? identity.getClaimValue(AuthenticationConstants.AppIdClaim) ?? '';
+    let client = cache.get(key);
+    if (!client) {
+      client = original(identity);
+      cache.set(key, client);
+      client.catch(() => cache.delete(key));
+    }
+    return client;
+  };
 }

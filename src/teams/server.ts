@@ -15,7 +15,7 @@ import { isLoopback, type Config } from '../config';
 import type { Logger } from '../log';
 import type { TenantPort } from '../tenant/port';
 import { SwitchboardBot } from './bot';
-import { cacheConnectorClients } from './connector-cache';
+import { cacheConnectorClients, cacheUserTokenClients } from './connector-cache';
 import { TeamsOutbox } from './outbox';
 import { TurnQueue } from './turn-queue';
 
@@ -36,6 +36,7 @@ export async function startServer(config: Config, log: Logger, overrides: { cloc
     : { MicrosoftAppId: config.MicrosoftAppId, MicrosoftAppPassword: config.MicrosoftAppPassword, MicrosoftAppType: config.MicrosoftAppType, MicrosoftAppTenantId: config.MicrosoftAppTenantId };
   const auth = new ConfigurationBotFrameworkAuthentication(authOptions);
   cacheConnectorClients();
+  cacheUserTokenClients(auth);
   const adapter = new CloudAdapter(auth);
   const core = await createCore({ config, outbox: new TeamsOutbox(adapter, config.MicrosoftAppId), log, ...overrides });
   const bot = new SwitchboardBot(core.switchboard, core.store);
