@@ -19,6 +19,9 @@ import { cacheConnectorClients, cacheUserTokenClients } from './connector-cache'
 import { TeamsOutbox } from './outbox';
 import { TurnQueue } from './turn-queue';
 
+/** Turns started per event-loop iteration: measured against 1 and 4 in docs/benchmarks.md. */
+const turnsPerIteration = 16;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -26,7 +29,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, log: Logger, overrides: { clock?: Clock; tenant?: TenantPort; maintenanceMs?: number } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, log: Logger, overrides: { clock?: Clock; tenant?: TenantPort; maintenanceMs?: number; turnsPerIteration?: number } = {}): Promise<RunningServer> {
   if (config.localMode && !isLoopback(config.HOST)) {
     throw new Error(`Refusing to start: authentication is off (MicrosoftAppId is empty) and HOST ${config.HOST} is not a loopback address.`);
   }
@@ -51,7 +54,7 @@ export async function startServer(config: Config, log: Logger, overrides: { cloc
 
   const server = restify.createServer({ name: 'switchboard', handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false }));
-  const queue = new TurnQueue();
+  const queue = new TurnQueue(overrides.turnsPerIteration ?? turnsPerIteration);
   server.post('/api/messages', async (req, res) => {
     await queue.run(() => adapter.process(req, res, (ctx) => bot.run(ctx)));
   });
