@@ -42,6 +42,7 @@ export class SwitchboardBot extends TeamsActivityHandler {
   protected override async onAdaptiveCardInvoke(ctx: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     const data = { ...(value.action.data ?? {}), verb: value.action.verb };
     const result: CardActionResult = await this.core.onCardAction(this.turnFrom(ctx), data);
+    // The SDK types `value` as an object, but Teams expects a plain string for activity.message responses.
     return result.card
       ? { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: result.card }
       : { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: result.text as unknown as Record<string, unknown> };
