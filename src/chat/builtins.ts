@@ -7,14 +7,16 @@ import { builtins, type BuiltinCommand } from '../grammar/grammar';
 import type { AuditEntry } from '../store/store';
 import { findUsers } from '../tenant/directory';
 import { TenantError } from '../tenant/port';
+import { openStatuses } from '../workflow/request';
 import type { Actor, ChatTurn } from './ports';
+import { noUserMatches } from './resolve-user';
 import type { SwitchboardDeps } from './switchboard';
 
 type Handler = (deps: SwitchboardDeps, turn: ChatTurn, actor: Actor, args: Record<string, string>) => Promise<void>;
 
 async function oneUser(deps: SwitchboardDeps, query: string) {
   const match = await findUsers(deps.tenant, query);
-  if (match.kind === 'none') throw new Refusal('user-not-found', `No user matches "${query}".${match.closest.length ? ` Closest: ${match.closest.join(', ')}.` : ''}`);
+  if (match.kind === 'none') throw noUserMatches(query, match.closest);
   if (match.kind === 'many') {
     const names = match.users.slice(0, 8).map((u) => `${u.DisplayName} (${u.UserPrincipalName})`).join(', ');
     throw new Refusal('user-not-found', `"${query}" matches ${match.users.length} users: ${names}. Use a UPN to pick one.`);
@@ -59,7 +61,7 @@ const help: Handler = async (deps, turn) => {
 
 const pending: Handler = async (deps, turn, actor) => {
   const isApprover = deps.approverIds.some((id) => id.toLowerCase() === actor.id.toLowerCase());
-  const list = await deps.store.listRequests({ statuses: ['pending', 'approved', 'running', 'unknown'], ...(isApprover ? {} : { requesterId: actor.id }), limit: 25 });
+  const list = await deps.store.listRequests({ statuses: openStatuses, ...(isApprover ? {} : { requesterId: actor.id }), limit: 25 });
   if (list.length === 0) {
     await turn.reply({ text: isApprover ? 'Nothing is waiting.' : 'You have no open requests.' });
     return;

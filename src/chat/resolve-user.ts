@@ -8,6 +8,11 @@ import type { CardJson } from './ports';
 
 const maxChoices = 10;
 
+/** "No user matches "Bob Kelley". Closest: Bob Kelly." */
+export function noUserMatches(query: string, closest: readonly string[]): Refusal {
+  return new Refusal('user-not-found', `No user matches "${query}".${closest.length ? ` Closest: ${closest.join(', ')}.` : ''}`);
+}
+
 export async function resolveUserField(
   tenant: TenantPort,
   action: Action,
@@ -23,7 +28,7 @@ export async function resolveUserField(
   const match = await findUsers(tenant, query);
   if (match.kind === 'one') return { kind: 'one', upn: match.user.UserPrincipalName };
   if (match.kind === 'none') {
-    throw new Refusal('user-not-found', `No user matches "${query}".${match.closest.length ? ` Closest: ${match.closest.join(', ')}.` : ''}`);
+    throw noUserMatches(query, match.closest);
   }
   const others = Object.fromEntries(Object.entries(fields).filter(([k, v]) => k !== field && typeof v === 'string'));
   const users = match.users.slice(0, maxChoices).map((u) => {

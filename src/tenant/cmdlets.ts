@@ -109,7 +109,6 @@ export const cmdlets = {
 export type CmdletName = keyof typeof cmdlets;
 export type CmdletParams<N extends CmdletName> = z.infer<(typeof cmdlets)[N]['params']>;
 export type CmdletOutput<N extends CmdletName> = z.infer<(typeof cmdlets)[N]['output']>;
-export const cmdletNames = Object.keys(cmdlets) as CmdletName[];
 
 export function isCmdletName(name: string): name is CmdletName {
   return Object.prototype.hasOwnProperty.call(cmdlets, name);

@@ -6,13 +6,10 @@ import type { SimUser } from './state';
 
 const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function wildcardToRegExp(pattern: string): RegExp {
+/** A `*` pattern (as -like and display-name identities use it) as a case-insensitive RegExp. */
+export function likePattern(pattern: string): RegExp {
   const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
   return new RegExp(`^${escaped}$`, 'i');
-}
-
-export function likePattern(pattern: string): RegExp {
-  return wildcardToRegExp(pattern);
 }
 
 /** Every user the identity names; empty when none. Only a `*` pattern can name several. */
@@ -22,7 +19,7 @@ export function resolveIdentity(users: readonly SimUser[], identity: string): Si
   if (guidPattern.test(id)) return users.filter((u) => u.Identity.toLowerCase() === lower);
   if (lower.startsWith('sip:')) return users.filter((u) => u.SipAddress.toLowerCase() === lower);
   if (id.includes('*')) {
-    const re = wildcardToRegExp(id);
+    const re = likePattern(id);
     return users.filter((u) => re.test(u.DisplayName));
   }
   if (id.includes('@')) return users.filter((u) => u.UserPrincipalName.toLowerCase() === lower || u.SipAddress.toLowerCase() === `sip:${lower}`);
