@@ -4,7 +4,7 @@
  */
 import type { SimUser } from './state';
 
-const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A `*` pattern (as -like and display-name identities use it) as a case-insensitive RegExp. */
 export function likePattern(pattern: string): RegExp {
