@@ -250,7 +250,11 @@ export class SimStore {
   byDisplayNameOrAlias(lowerName: string): Row[] {
     return this.rows(this.q.byNameOrAlias.all(lowerName, lowerName));
   }
-  /** Every account the identity names, as the CCE-era cmdlets resolve it (see resolveIdentity in identity.ts). */
+  /**
+   * Every account the identity names, in tenant order, as the CCE-era cmdlets resolve it: a GUID is the object id,
+   * `sip:` a SIP address, a `*` pattern display names, `x@y` a UPN or SIP address, anything else a display name or
+   * alias. Empty when none.
+   */
   resolve(identity: string): Row[] {
     const id = identity.trim();
     const lowerId = id.toLowerCase();
