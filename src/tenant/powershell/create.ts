@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { TenantPort } from '../port';
 import { PowerShellTenantConfig, teamsCredentials } from './config';
 import { locatePwsh } from './locate-pwsh';
+import { SessionRegistry } from './orphans';
 import { SessionPool } from './pool';
 import { PowerShellTenant } from './powershell-tenant';
 import { defaultRetryPolicy, type RetryPolicy } from './retry';
@@ -33,6 +34,13 @@ export interface PowerShellTenantOptions {
   healthCheckIdleMs?: number;
   /** How long a request may wait for a free session (default: the command timeout). */
   acquireTimeoutMs?: number;
+  /**
+   * Where pwsh-sessions.json records live sessions for reapOrphans() (DATA_DIR). Defaults to the config's
+   * DATA_DIR when the app passes its whole configuration.
+   */
+  sessionsDir?: string;
+  /** How often each session's watchdog checks that this bot process still runs (default 500 ms). */
+  watchdogPollMs?: number;
 }
 
 export function createPowerShellTenant(options: PowerShellTenantOptions): TenantPort & { readonly pool: SessionPool } {
@@ -65,12 +73,18 @@ export function createPowerShellTenant(options: PowerShellTenantOptions): Tenant
     moduleLabel = (v) => `MicrosoftTeams ${v}`;
   }
   const commandTimeoutMs = config.PS_COMMAND_TIMEOUT_S * 1000;
+  const rawDataDir = (options.config as Record<string, unknown>).DATA_DIR;
+  const sessionsDir = options.sessionsDir ?? (typeof rawDataDir === 'string' && rawDataDir !== '' ? path.resolve(rawDataDir) : undefined);
+  const registry = sessionsDir ? new SessionRegistry(sessionsDir) : undefined;
   const pool = new SessionPool({
     size: config.PS_POOL_SIZE,
     maxCommandsPerSession: config.PS_MAX_COMMANDS_PER_SESSION,
     acquireTimeoutMs: options.acquireTimeoutMs ?? commandTimeoutMs,
     healthCheckIdleMs: options.healthCheckIdleMs ?? 30_000,
-    start: () => PwshSession.start({ pwshPath, env, plan, connectTimeoutMs: config.PS_CONNECT_TIMEOUT_S * 1000 }),
+    start: () => PwshSession.start({
+      pwshPath, env, plan, connectTimeoutMs: config.PS_CONNECT_TIMEOUT_S * 1000,
+      ...(registry ? { registry } : {}), ...(options.watchdogPollMs ? { watchdogPollMs: options.watchdogPollMs } : {}),
+    }),
   });
   const tenant = new PowerShellTenant({
     backend: options.backend,
