@@ -62,6 +62,11 @@ export async function startServer(config: Config, log: Logger, overrides: { cloc
     res.send(200, { ok: true, backend: core.tenant.backend });
     next();
   });
+  // Readiness (e.g. the MicrosoftTeams module loads and connects), apart from liveness: /healthz never waits on pwsh.
+  server.get('/readyz', async (_req, res) => {
+    const readiness = (await core.tenant.ready?.()) ?? { ready: true };
+    res.send(readiness.ready ? 200 : 503, { ...readiness, backend: core.tenant.backend });
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
