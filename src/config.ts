@@ -31,6 +31,12 @@ export const ConfigSchema = z
     TENANT_BACKEND: z.enum(['sim', 'powershell', 'powershell-stub']).default('sim'),
     DATA_DIR: z.string().min(1).default('./data'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Where the channel's signing keys are announced (tests point it at a local server). */
+    BOT_OPENID_METADATA_URL: z.url().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+    /** Incoming limits at the edge, per user (Entra object id) and per tenant; past them the bot answers in chat. */
+    RATE_USER_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
+    RATE_USER_INVOKES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+    RATE_TENANT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   })
   .extend(PowerShellTenantConfig.shape)
   .transform((c) => {

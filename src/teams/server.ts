@@ -8,6 +8,7 @@ import {
   ConfigurationBotFrameworkAuthentication,
   type ConfigurationBotFrameworkAuthenticationOptions,
 } from 'botbuilder';
+import type { ServiceClientCredentialsFactory } from 'botframework-connector';
 import * as restify from 'restify';
 import { createCore, type Core } from '../app';
 import type { Clock } from '../clock';
@@ -18,6 +19,8 @@ import { SwitchboardBot } from './bot';
 import { cacheConnectorClients, cacheUserTokenClients } from './connector-cache';
 import { TeamsOutbox } from './outbox';
 import { TurnQueue } from './turn-queue';
+import { ChannelAuthenticator, VerifiedChannelAuthentication } from './auth';
+import { answerInChat, Edge } from './edge';
 
 /** Turns started per event-loop iteration: measured against 1 and 4 in docs/benchmarks.md. */
 const turnsPerIteration = 16;
@@ -29,7 +32,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, log: Logger, overrides: { clock?: Clock; tenant?: TenantPort; maintenanceMs?: number; turnsPerIteration?: number } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  log: Logger,
+  overrides: { clock?: Clock; tenant?: TenantPort; maintenanceMs?: number; turnsPerIteration?: number; credentialsFactory?: ServiceClientCredentialsFactory } = {},
+): Promise<RunningServer> {
   if (config.localMode && !isLoopback(config.HOST)) {
     throw new Error(`Refusing to start: authentication is off (MicrosoftAppId is empty) and HOST ${config.HOST} is not a loopback address.`);
   }
@@ -37,10 +44,14 @@ export async function startServer(config: Config, log: Logger, overrides: { cloc
   const authOptions: ConfigurationBotFrameworkAuthenticationOptions = config.localMode
     ? { MicrosoftAppId: '' }
     : { MicrosoftAppId: config.MicrosoftAppId, MicrosoftAppPassword: config.MicrosoftAppPassword, MicrosoftAppType: config.MicrosoftAppType, MicrosoftAppTenantId: config.MicrosoftAppTenantId };
-  const auth = new ConfigurationBotFrameworkAuthentication(authOptions);
+  const inner = new ConfigurationBotFrameworkAuthentication(authOptions, overrides.credentialsFactory);
   cacheConnectorClients();
-  cacheUserTokenClients(auth);
-  const adapter = new CloudAdapter(auth);
+  cacheUserTokenClients(inner);
+  // With authentication on, the token is verified in front of the adapter (bounded, one-line refusals) and
+  // the adapter only accepts activities the edge vouched for.
+  const verified = config.localMode ? undefined : new VerifiedChannelAuthentication(inner);
+  const authenticator = config.localMode ? undefined : new ChannelAuthenticator({ appId: config.MicrosoftAppId, openIdMetadataUrl: config.BOT_OPENID_METADATA_URL });
+  const adapter = new CloudAdapter(verified ?? inner);
   const core = await createCore({ config, outbox: new TeamsOutbox(adapter, config.MicrosoftAppId), log, ...overrides });
   const bot = new SwitchboardBot(core.switchboard, core.store);
   adapter.onTurnError = async (ctx, err) => {
@@ -55,8 +66,20 @@ export async function startServer(config: Config, log: Logger, overrides: { cloc
   const server = restify.createServer({ name: 'switchboard', handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false }));
   const queue = new TurnQueue(overrides.turnsPerIteration ?? turnsPerIteration);
+  const edge = new Edge({
+    log,
+    limits: { userMessagesPerMinute: config.RATE_USER_MESSAGES_PER_MINUTE, userInvokesPerMinute: config.RATE_USER_INVOKES_PER_MINUTE, tenantPerMinute: config.RATE_TENANT_PER_MINUTE },
+    ...(authenticator && verified ? { authenticator, vouch: (activity: object, claims: Record<string, unknown>) => verified.vouch(activity, claims) } : {}),
+  });
   server.post('/api/messages', async (req, res) => {
-    await queue.run(() => adapter.process(req, res, (ctx) => bot.run(ctx)));
+    const admission = await edge.admit(req);
+    if (!admission.ok) {
+      // A JSON string, as CloudAdapter's own answers are: one line, nothing internal.
+      res.send(admission.status, admission.message);
+      return;
+    }
+    const limited = admission.limited;
+    await queue.run(() => adapter.process(req, res, (ctx) => (limited ? answerInChat(ctx, limited) : bot.run(ctx))));
   });
   server.get('/healthz', (_req, res, next) => {
     res.send(200, { ok: true, backend: core.tenant.backend });
