@@ -20,7 +20,7 @@ import { cacheConnectorClients, cacheUserTokenClients } from './connector-cache'
 import { TeamsOutbox } from './outbox';
 import { TurnQueue } from './turn-queue';
 import { ChannelAuthenticator, VerifiedChannelAuthentication } from './auth';
-import { answerInChat, Edge } from './edge';
+import { answerInChat, Edge, oneLineBodyError } from './edge';
 
 /** Turns started per event-loop iteration: measured against 1 and 4 in docs/benchmarks.md. */
 const turnsPerIteration = 16;
@@ -65,6 +65,11 @@ export async function startServer(
 
   const server = restify.createServer({ name: 'switchboard', handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false }));
+  // The body parser's refusals keep their status but not the parser's wording.
+  server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error, next: () => void) => {
+    if (req.getPath() === '/api/messages') oneLineBodyError(err);
+    next();
+  });
   const queue = new TurnQueue(overrides.turnsPerIteration ?? turnsPerIteration);
   const edge = new Edge({
     log,
