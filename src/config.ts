@@ -37,6 +37,8 @@ export const ConfigSchema = z
     RATE_USER_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
     RATE_USER_INVOKES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
     RATE_TENANT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    /** Outgoing Connector calls per second for the whole app (Teams allows about 50 per app per tenant). */
+    OUTBOUND_APP_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(50),
   })
   .extend(PowerShellTenantConfig.shape)
   .transform((c) => {

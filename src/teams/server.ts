@@ -17,7 +17,7 @@ import type { Logger } from '../log';
 import type { TenantPort } from '../tenant/port';
 import { SwitchboardBot } from './bot';
 import { cacheConnectorClients, cacheUserTokenClients } from './connector-cache';
-import { TeamsOutbox } from './outbox';
+import { outboundThrottle, teamsOutboundLimits, TeamsOutbox } from './outbox';
 import { TurnQueue } from './turn-queue';
 import { ChannelAuthenticator, VerifiedChannelAuthentication } from './auth';
 import { answerInChat, Edge, oneLineBodyError } from './edge';
@@ -45,6 +45,7 @@ export async function startServer(
     ? { MicrosoftAppId: '' }
     : { MicrosoftAppId: config.MicrosoftAppId, MicrosoftAppPassword: config.MicrosoftAppPassword, MicrosoftAppType: config.MicrosoftAppType, MicrosoftAppTenantId: config.MicrosoftAppTenantId };
   const inner = new ConfigurationBotFrameworkAuthentication(authOptions, overrides.credentialsFactory);
+  outboundThrottle.configure({ ...teamsOutboundLimits, appPerSecond: config.OUTBOUND_APP_PER_SECOND });
   cacheConnectorClients();
   cacheUserTokenClients(inner);
   // With authentication on, the token is verified in front of the adapter (bounded, one-line refusals) and

@@ -75,3 +75,38 @@ export class KeyedBuckets {
 
 /** A bucket that holds `perWindow` over `windowMs` with the same burst: Teams states its limits this way. */
 export const perWindow = (count: number, windowMs: number) => ({ capacity: count, refillPerSecond: count / (windowMs / 1000) });
+
+/**
+ * "At most `count` in any `windowMs`", as Teams states its limits. A token bucket of `count` refilling
+ * `count` per window lets up to twice that through in one sliding window, so the outbox uses this instead.
+ */
+export class SlidingWindow {
+  private readonly times: number[] = [];
+
+  constructor(
+    readonly count: number,
+    readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private prune(t: number): void {
+    while (this.times.length > 0 && this.times[0]! <= t - this.windowMs) this.times.shift();
+  }
+
+  waitMs(): number {
+    const t = this.now();
+    this.prune(t);
+    return this.times.length < this.count ? 0 : this.times[0]! + this.windowMs - t;
+  }
+
+  tryTake(): boolean {
+    if (this.waitMs() > 0) return false;
+    this.times.push(this.now());
+    return true;
+  }
+
+  get full(): boolean {
+    this.prune(this.now());
+    return this.times.length === 0;
+  }
+}
