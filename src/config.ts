@@ -35,6 +35,14 @@ export const ConfigSchema = z
     ACCOUNT_SYNC_POLL_S: z.coerce.number().positive().max(3600).default(15),
     /** How long a new account may take to reach Skype for Business Online (the seed: "up to one hour"). */
     ACCOUNT_SYNC_DEADLINE_MIN: z.coerce.number().positive().max(24 * 60).default(60),
+    /** Where the channel's signing keys are announced (tests point it at a local server). */
+    BOT_OPENID_METADATA_URL: z.url().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+    /** Incoming limits at the edge, per user (Entra object id) and per tenant; past them the bot answers in chat. */
+    RATE_USER_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
+    RATE_USER_INVOKES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+    RATE_TENANT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    /** Outgoing Connector calls per second for the whole app (Teams allows about 50 per app per tenant). */
+    OUTBOUND_APP_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(50),
   })
   .extend(PowerShellTenantConfig.shape)
   .transform((c) => {

@@ -7,11 +7,11 @@ import { createCore } from './app';
 import type { Clock } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './log';
-import { startServer, type RunningServer } from './teams/server';
+import { startServer, type EdgeOverrides, type RunningServer } from './teams/server';
 import type { TenantPort } from './tenant/port';
 
 /** The whole application on the Teams edge (also what the HTTP tests and benchmarks start). */
-export function startSwitchboard(config: Config, log: Logger, overrides: { clock?: Clock; tenant?: TenantPort; maintenanceMs?: number; turnsPerIteration?: number } = {}): Promise<RunningServer> {
+export function startSwitchboard(config: Config, log: Logger, overrides: EdgeOverrides & { clock?: Clock; tenant?: TenantPort } = {}): Promise<RunningServer> {
   const { clock, tenant, ...edge } = overrides;
   return startServer(config, log, (outbox) => createCore({ config, outbox, log, ...(clock ? { clock } : {}), ...(tenant ? { tenant } : {}) }), edge);
 }

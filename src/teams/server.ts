@@ -8,6 +8,7 @@ import {
   ConfigurationBotFrameworkAuthentication,
   type ConfigurationBotFrameworkAuthenticationOptions,
 } from 'botbuilder';
+import type { ServiceClientCredentialsFactory } from 'botframework-connector';
 import * as restify from 'restify';
 import type { Core } from '../app';
 import type { ChatOutbox } from '../chat/ports';
@@ -15,8 +16,10 @@ import { isLoopback, type Config } from '../config';
 import type { Logger } from '../log';
 import { SwitchboardBot } from './bot';
 import { cacheConnectorClients, cacheUserTokenClients } from './connector-cache';
-import { TeamsOutbox } from './outbox';
+import { outboundThrottle, teamsOutboundLimits, TeamsOutbox } from './outbox';
 import { TurnQueue } from './turn-queue';
+import { ChannelAuthenticator, VerifiedChannelAuthentication } from './auth';
+import { answerInChat, Edge, oneLineBodyError } from './edge';
 
 /** Turns started per event-loop iteration: measured against 1 and 4 in docs/benchmarks.md. */
 const turnsPerIteration = 16;
@@ -31,7 +34,13 @@ export interface RunningServer {
 /** What the edge is handed: a way to build the core once the edge's outbox exists (main.ts composes it). */
 export type ComposeCore = (outbox: ChatOutbox) => Promise<Core>;
 
-export async function startServer(config: Config, log: Logger, compose: ComposeCore, overrides: { maintenanceMs?: number; turnsPerIteration?: number } = {}): Promise<RunningServer> {
+export interface EdgeOverrides {
+  maintenanceMs?: number;
+  turnsPerIteration?: number;
+  credentialsFactory?: ServiceClientCredentialsFactory;
+}
+
+export async function startServer(config: Config, log: Logger, compose: ComposeCore, overrides: EdgeOverrides = {}): Promise<RunningServer> {
   if (config.localMode && !isLoopback(config.HOST)) {
     throw new Error(`Refusing to start: authentication is off (MicrosoftAppId is empty) and HOST ${config.HOST} is not a loopback address.`);
   }
@@ -39,10 +48,15 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
   const authOptions: ConfigurationBotFrameworkAuthenticationOptions = config.localMode
     ? { MicrosoftAppId: '' }
     : { MicrosoftAppId: config.MicrosoftAppId, MicrosoftAppPassword: config.MicrosoftAppPassword, MicrosoftAppType: config.MicrosoftAppType, MicrosoftAppTenantId: config.MicrosoftAppTenantId };
-  const auth = new ConfigurationBotFrameworkAuthentication(authOptions);
+  const inner = new ConfigurationBotFrameworkAuthentication(authOptions, overrides.credentialsFactory);
+  outboundThrottle.configure({ ...teamsOutboundLimits, appPerSecond: config.OUTBOUND_APP_PER_SECOND });
   cacheConnectorClients();
-  cacheUserTokenClients(auth);
-  const adapter = new CloudAdapter(auth);
+  cacheUserTokenClients(inner);
+  // With authentication on, the token is verified in front of the adapter (bounded, one-line refusals) and
+  // the adapter only accepts activities the edge vouched for.
+  const verified = config.localMode ? undefined : new VerifiedChannelAuthentication(inner);
+  const authenticator = config.localMode ? undefined : new ChannelAuthenticator({ appId: config.MicrosoftAppId, openIdMetadataUrl: config.BOT_OPENID_METADATA_URL });
+  const adapter = new CloudAdapter(verified ?? inner);
   const core = await compose(new TeamsOutbox(adapter, config.MicrosoftAppId));
   const bot = new SwitchboardBot(core.switchboard, core.store);
   adapter.onTurnError = async (ctx, err) => {
@@ -56,13 +70,35 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
 
   const server = restify.createServer({ name: 'switchboard', handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false }));
+  // The body parser's refusals keep their status but not the parser's wording.
+  server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error, next: () => void) => {
+    if (req.getPath() === '/api/messages') oneLineBodyError(err);
+    next();
+  });
   const queue = new TurnQueue(overrides.turnsPerIteration ?? turnsPerIteration);
+  const edge = new Edge({
+    log,
+    limits: { userMessagesPerMinute: config.RATE_USER_MESSAGES_PER_MINUTE, userInvokesPerMinute: config.RATE_USER_INVOKES_PER_MINUTE, tenantPerMinute: config.RATE_TENANT_PER_MINUTE },
+    ...(authenticator && verified ? { authenticator, vouch: (activity: object, claims: Record<string, unknown>) => verified.vouch(activity, claims) } : {}),
+  });
   server.post('/api/messages', async (req, res) => {
-    await queue.run(() => adapter.process(req, res, (ctx) => bot.run(ctx)));
+    const admission = await edge.admit(req);
+    if (!admission.ok) {
+      // A JSON string, as CloudAdapter's own answers are: one line, nothing internal.
+      res.send(admission.status, admission.message);
+      return;
+    }
+    const limited = admission.limited;
+    await queue.run(() => adapter.process(req, res, (ctx) => (limited ? answerInChat(ctx, limited) : bot.run(ctx))));
   });
   server.get('/healthz', (_req, res, next) => {
     res.send(200, { ok: true, backend: core.tenant.backend });
     next();
+  });
+  // Readiness (e.g. the MicrosoftTeams module loads and connects), apart from liveness: /healthz never waits on pwsh.
+  server.get('/readyz', async (_req, res) => {
+    const readiness = (await core.tenant.ready?.()) ?? { ready: true };
+    res.send(readiness.ready ? 200 : 503, { ...readiness, backend: core.tenant.backend });
   });
 
   await new Promise<void>((resolve, reject) => {
