@@ -42,6 +42,9 @@ describe('card templates', () => {
     'assign-site-form': { user: 'bob.kelly@contoso.com', site: 'Seattle', sites: [{ title: 'Seattle', value: 'Seattle' }] },
     'international-calling-form': { user: 'bob.kelly@contoso.com', mode: 'block' },
     'user-status': { target: 'x', summary: 's', summaryColor: 'Good', moduleVersion: 'm', facts: [{ name: 'n', value: 'v' }], fixes: [{ text: 'f' }], notes: [] },
+    'configure-hybrid-form': { edgeFqdn: 'ap.contoso.com', current: '(not set)', sites: 'Seattle: ap.contoso.com' },
+    facts: { title: 't', subtitle: 's', summary: 's', summaryColor: 'Good', facts: [{ name: 'n', value: 'v' }], todo: [{ text: 't' }], notes: [{ text: 'n' }] },
+    'register-mediation-server-form': { fqdn: 'ms1.contoso.com', site: 'Seattle', sites: [{ title: 'Seattle (ap.contoso.com)', value: 'Seattle' }], displayName: '', upn: '', domain: 'contoso.com', hint: 'h' },
     pending: { heading: 'h', requests: [{ id: 'R-1', title: 't', target: 'x', status: 'pending', requester: 'r', expiresAt: 'e' }] },
     history: { heading: 'h', chain: 'c', entries: [{ seq: 1, at: 'a', event: 'e', line: 'l' }] },
   };
