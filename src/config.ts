@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import { PowerShellTenantConfig, teamsCredentials } from './tenant/powershell/config';
 
+/** Ada Admin, the playground's approver: who approves in local mode when APPROVER_IDS is empty. */
+export const localDemoApproverId = '22222222-2222-4222-8222-222222222222';
+
 const boolFlag = z
   .enum(['true', 'false', '1', '0', ''])
   .optional()
@@ -35,7 +38,9 @@ export const ConfigSchema = z
   .extend(PowerShellTenantConfig.shape)
   .transform((c) => {
     const localMode = c.MicrosoftAppId === '';
-    return { ...c, localMode, HOST: c.HOST ?? (localMode ? '127.0.0.1' : '0.0.0.0') };
+    // So that `npm start` alone walks the approval flow in the playground; never outside local mode.
+    const approversDefaulted = localMode && c.APPROVER_IDS.length === 0;
+    return { ...c, localMode, approversDefaulted, APPROVER_IDS: approversDefaulted ? [localDemoApproverId] : c.APPROVER_IDS, HOST: c.HOST ?? (localMode ? '127.0.0.1' : '0.0.0.0') };
   })
   .superRefine((c, ctx) => {
     if (c.localMode && !isLoopback(c.HOST)) {

@@ -13,6 +13,7 @@ import { createCore, type Core } from '../app';
 import type { Clock } from '../clock';
 import { isLoopback, type Config } from '../config';
 import type { Logger } from '../log';
+import { mountLocalAndOperations } from '../playground/operations';
 import type { TenantPort } from '../tenant/port';
 import { SwitchboardBot } from './bot';
 import { cacheConnectorClients, cacheUserTokenClients } from './connector-cache';
@@ -62,17 +63,21 @@ export async function startServer(config: Config, log: Logger, overrides: { cloc
     res.send(200, { ok: true, backend: core.tenant.backend });
     next();
   });
+  // /readyz, the shutdown drain, and in local mode the playground with its local Connector endpoints.
+  let url = '';
+  const extras = mountLocalAndOperations(server, { config, store: core.store, tenant: core.tenant, log, selfUrl: () => url });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   if (config.localMode) {
     const line = '!'.repeat(78);
     process.stderr.write(`${line}\n!! LOCAL MODE: Bot Framework authentication is OFF (MicrosoftAppId is empty).\n!! Anyone who reaches ${url} can act as any user. Bound to loopback only.\n${line}\n`);
     log.warn(`LOCAL MODE: Bot Framework authentication is OFF (MicrosoftAppId is empty). Listening on ${url}/api/messages only. Do not expose this port.`);
+    extras.announce(url);
   } else {
     log.info(`Listening on ${url}/api/messages`);
   }
@@ -87,6 +92,11 @@ export async function startServer(config: Config, log: Logger, overrides: { cloc
     core,
     async close() {
       clearInterval(timer);
+      // New turns get 503 while those in flight finish; then running executions finish and post their
+      // card updates (still listening, so the local Connector gets them), and only then the port closes.
+      await extras.drain();
+      await core.executor.idle();
+      extras.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive sockets would hold close() open until they time out.
       server.server.closeAllConnections();

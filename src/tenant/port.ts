@@ -40,6 +40,11 @@ export interface TenantPort {
   run<N extends CmdletName>(cmdlet: N, params: CmdletParams<N>, options?: RunOptions): Promise<CmdletRun<N>>;
   /** Module facts that change how results read (e.g. properties a module version no longer reports). */
   describe(): Promise<TenantDescription>;
+  /**
+   * Whether the backend can take a command now (for /readyz): e.g. the pwsh pool connected and the
+   * MicrosoftTeams module loaded. Optional: without it, a backend that answers describe() is ready.
+   */
+  ready?(): Promise<{ ready: boolean; reason?: string }>;
   close(): Promise<void>;
 }
 
