@@ -234,7 +234,11 @@
       const i = list.findIndex((x) => x.id === m.id);
       if (i >= 0) list[i] = m;
       else list.push(m);
-      for (const identity of state.identities) delete state.overrides[`${identity.key}|${m.id}`];
+      // The bot's update is for everyone and newer than any click's answer or refusal.
+      for (const identity of state.identities) {
+        delete state.overrides[`${identity.key}|${m.id}`];
+        delete state.notices[`${identity.key}|${m.id}`];
+      }
       if (m.conversationId === state.conversationId) rerenderOne(m.id);
     }
   }

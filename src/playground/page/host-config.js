@@ -57,7 +57,7 @@
       },
       adaptiveCard: { allowCustomStyle: true },
       factSet: {
-        title: { color: 'default', size: 'default', isSubtle: false, weight: 'bolder', wrap: true, maxWidth: 180 },
+        title: { color: 'default', size: 'default', isSubtle: false, weight: 'bolder', wrap: true, maxWidth: 260 },
         value: { color: 'default', size: 'default', isSubtle: false, weight: 'default', wrap: true },
         spacing: 8,
       },
