@@ -95,6 +95,8 @@ export async function startServer(config: Config, log: Logger, overrides: { cloc
       // New turns get 503 while those in flight finish; then running executions finish and post their
       // card updates (still listening, so the local Connector gets them), and only then the port closes.
       await extras.drain();
+      // A click schedules its run on the next turn of the event loop, after its answer went out.
+      await new Promise((resolve) => setImmediate(resolve));
       await core.executor.idle();
       extras.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
