@@ -16,14 +16,17 @@ import { Transcript, type PlaygroundAttachment } from './transcript';
 
 /** Page assets: src/playground/page (copied next to the compiled file by the build). */
 const pageDir = path.join(__dirname, 'page');
-const assets: Record<string, { file: string; type: string }> = {
-  '/': { file: path.join(pageDir, 'index.html'), type: 'text/html; charset=utf-8' },
-  '/playground/app.js': { file: path.join(pageDir, 'app.js'), type: 'text/javascript; charset=utf-8' },
-  '/playground/host-config.js': { file: path.join(pageDir, 'host-config.js'), type: 'text/javascript; charset=utf-8' },
-  '/playground/style.css': { file: path.join(pageDir, 'style.css'), type: 'text/css; charset=utf-8' },
-  // The official renderer's browser bundle, straight from node_modules.
-  '/playground/adaptivecards.js': { file: require.resolve('adaptivecards/dist/adaptivecards.min.js'), type: 'text/javascript; charset=utf-8' },
-};
+function pageAssets(): Record<string, { file: string; type: string }> {
+  return {
+    '/': { file: path.join(pageDir, 'index.html'), type: 'text/html; charset=utf-8' },
+    '/playground/app.js': { file: path.join(pageDir, 'app.js'), type: 'text/javascript; charset=utf-8' },
+    '/playground/host-config.js': { file: path.join(pageDir, 'host-config.js'), type: 'text/javascript; charset=utf-8' },
+    '/playground/style.css': { file: path.join(pageDir, 'style.css'), type: 'text/css; charset=utf-8' },
+    // The official renderer's browser bundle, straight from node_modules. Resolved only in local mode:
+    // a production install without devDependencies has no adaptivecards and needs none.
+    '/playground/adaptivecards.js': { file: require.resolve('adaptivecards/dist/adaptivecards.min.js'), type: 'text/javascript; charset=utf-8' },
+  };
+}
 
 const botAccount = { id: '28:switchboard-playground', name: 'Switchboard' };
 const fileDownloadInfo = 'application/vnd.microsoft.teams.file.download.info';
@@ -91,7 +94,7 @@ export function mountPlayground(server: restify.Server, options: PlaygroundOptio
   const conversations = demoConversations();
   const serviceUrl = () => `${options.selfUrl()}/playground/`;
 
-  for (const [route, asset] of Object.entries(assets)) {
+  for (const [route, asset] of Object.entries(pageAssets())) {
     server.get(route, (_req, res, next) => {
       fs.readFile(asset.file, (err, body) => {
         if (err) {
