@@ -34,6 +34,8 @@ export const ConfigSchema = z
     TENANT_BACKEND: z.enum(['sim', 'powershell', 'powershell-stub']).default('sim'),
     DATA_DIR: z.string().min(1).default('./data'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Which module the stand-in (TENANT_BACKEND=powershell-stub) imitates: the CCE-era one, or a current one that no longer reports some properties. */
+    SWITCHBOARD_STUB_PROFILE: z.enum(['cce', 'teams-current']).default('cce'),
   })
   .extend(PowerShellTenantConfig.shape)
   .transform((c) => {

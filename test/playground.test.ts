@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import { LocalConnector, post, teamsActivity } from '../src/cli/local-channel';
 import { listCardTemplates, renderCard } from '../src/cards/render';
 import type { CmdletName, CmdletParams } from '../src/tenant/cmdlets';
-import { loadConfig, localDemoApproverId } from '../src/config';
+import { ConfigSchema, loadConfig, localDemoApproverId } from '../src/config';
+import { PackageConfig } from '../scripts/package-app';
 import { silentLogger } from '../src/log';
 import { startServer, type RunningServer } from '../src/teams/server';
 import { demoTenant } from '../src/tenant/sim/demo-tenant';
@@ -171,6 +172,25 @@ describe('configuration in local mode', () => {
     assert.deepEqual(loadConfig({ APPROVER_IDS: '33333333-3333-4333-8333-333333333333' }).APPROVER_IDS, ['33333333-3333-4333-8333-333333333333']);
     const production = loadConfig({ MicrosoftAppId: '55555555-5555-4555-8555-555555555555', MicrosoftAppPassword: 'x', MicrosoftAppTenantId: '72f988bf-0000-4000-a000-000000c0ffee' });
     assert.deepEqual(production.APPROVER_IDS, []);
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every setting of the bot and of the package builder, each with a comment above it', () => {
+    const lines = fs.readFileSync('.env.example', 'utf8').split('\n');
+    const keysOf = (schema: unknown) => {
+      const s = schema as { shape?: object; in?: { shape?: object } };
+      return Object.keys(s.shape ?? s.in?.shape ?? {});
+    };
+    const keys = [...keysOf(ConfigSchema), ...keysOf(PackageConfig)];
+    assert.ok(keys.length > 20 && keys.includes('SWITCHBOARD_STUB_PROFILE') && keys.includes('TEAMS_APP_MANIFEST_ID'));
+    for (const key of keys) {
+      const at = lines.findIndex((l) => new RegExp(`^(# )?${key}=`).test(l));
+      assert.ok(at > 0, `${key} is in .env.example`);
+      let above = at - 1;
+      while (above > 0 && /^# [A-Za-z_]+=/.test(lines[above]!)) above--;
+      assert.match(lines[above]!, /^# \S/, `${key} has a comment`);
+    }
   });
 });
 
