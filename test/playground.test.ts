@@ -99,6 +99,15 @@ describe('the playground (local mode)', () => {
     assert.match(told.text!, /EnterpriseVoiceEnabled True, HostedVoiceMail True/);
   });
 
+  it('walks the approval in the shared channel with no setup: everyone sees the one card, Ada approves it there, it turns verified in place', async () => {
+    await send(bot, { kind: 'message', identity: 'alice', conversationId: channel, text: 'enable voice for Bob Kelly number +14255550102' });
+    const card = await waitForMessage(bot, channel, (m) => m.from === 'bot' && JSON.stringify(cardIn(m) ?? '').includes('+14255550102'));
+    const requestId = /R-[0-9A-Z]{8}/.exec(card.text ?? '')![0];
+    const approved = await send(bot, { kind: 'invoke', identity: 'ada', conversationId: channel, replyToId: card.id, verb: 'approve', data: { requestId } });
+    assert.match(JSON.stringify(approved.body), /Approved by Ada Admin/);
+    await waitForMessage(bot, channel, (m) => m.id === card.id && JSON.stringify(cardIn(m)).includes('Done and verified'));
+  });
+
   it('pushes the bot\'s replies to the page as server-sent events', async () => {
     const controller = new AbortController();
     const stream = await fetch(`${bot.url}/playground/events`, { signal: controller.signal });
