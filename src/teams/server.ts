@@ -14,6 +14,7 @@ import type { Core } from '../app';
 import type { ChatOutbox } from '../chat/ports';
 import { isLoopback, type Config } from '../config';
 import type { Logger } from '../log';
+import { mountLocalAndOperations } from '../playground/operations';
 import { SwitchboardBot } from './bot';
 import { cacheConnectorClients, cacheUserTokenClients } from './connector-cache';
 import { outboundThrottle, teamsOutboundLimits, TeamsOutbox } from './outbox';
@@ -95,22 +96,21 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
     res.send(200, { ok: true, backend: core.tenant.backend });
     next();
   });
-  // Readiness (e.g. the MicrosoftTeams module loads and connects), apart from liveness: /healthz never waits on pwsh.
-  server.get('/readyz', async (_req, res) => {
-    const readiness = (await core.tenant.ready?.()) ?? { ready: true };
-    res.send(readiness.ready ? 200 : 503, { ...readiness, backend: core.tenant.backend });
-  });
+  // /readyz, the shutdown drain, and in local mode the playground with its local Connector endpoints.
+  let url = '';
+  const extras = mountLocalAndOperations(server, { config, store: core.store, tenant: core.tenant, log, selfUrl: () => url });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   if (config.localMode) {
     const line = '!'.repeat(78);
     process.stderr.write(`${line}\n!! LOCAL MODE: Bot Framework authentication is OFF (MicrosoftAppId is empty).\n!! Anyone who reaches ${url} can act as any user. Bound to loopback only.\n${line}\n`);
     log.warn(`LOCAL MODE: Bot Framework authentication is OFF (MicrosoftAppId is empty). Listening on ${url}/api/messages only. Do not expose this port.`);
+    extras.announce(url);
   } else {
     log.info(`Listening on ${url}/api/messages`);
   }
@@ -125,6 +125,13 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
     core,
     async close() {
       clearInterval(timer);
+      // New turns get 503 while those in flight finish; then running executions finish and post their
+      // card updates (still listening, so the local Connector gets them), and only then the port closes.
+      await extras.drain();
+      // A click schedules its run on the next turn of the event loop, after its answer went out.
+      await new Promise((resolve) => setImmediate(resolve));
+      await core.executor.idle();
+      extras.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive sockets would hold close() open until they time out.
       server.server.closeAllConnections();
