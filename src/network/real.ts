@@ -98,7 +98,7 @@ export class RealNetwork implements NetworkPort {
 
   async tlsHandshake(options: TlsOptions): Promise<NetResult<TlsHandshake>> {
     const started = Date.now();
-    const r = await openTls(options, options.timeoutMs);
+    const r = await openTls(options, options.timeoutMs, ALERT_GRACE_MS);
     if (!r.ok) return { ok: false, error: r.error, ms: Date.now() - started };
     r.socket.destroy();
     return { ok: true, value: r.handshake, ms: Date.now() - started };
@@ -110,7 +110,7 @@ export class RealNetwork implements NetworkPort {
     let socket: net.Socket;
     let handshake: TlsHandshake | undefined;
     if (request.transport === 'tls') {
-      const r = await openTls({ ...request.tls, servername: request.tls?.servername ?? request.target, host: request.host, port: request.port, timeoutMs: request.timeoutMs }, request.timeoutMs);
+      const r = await openTls({ ...request.tls, servername: request.tls?.servername ?? request.target, host: request.host, port: request.port, timeoutMs: request.timeoutMs }, request.timeoutMs, 0);
       if (!r.ok) return { ok: false, error: r.error, ms: Date.now() - started };
       socket = r.socket;
       handshake = r.handshake;
@@ -199,7 +199,8 @@ function tlsReason(err: Error): string {
   return e.reason ?? e.code ?? e.message;
 }
 
-function openTls(options: TlsOptions, timeoutMs: number): Promise<{ ok: true; socket: tls.TLSSocket; handshake: TlsHandshake } | { ok: false; error: NetError }> {
+/** `graceMs`: how long to wait for a TLS 1.3 alert after the handshake; 0 when a read follows anyway. */
+function openTls(options: TlsOptions, timeoutMs: number, graceMs: number): Promise<{ ok: true; socket: tls.TLSSocket; handshake: TlsHandshake } | { ok: false; error: NetError }> {
   const { host, port } = options;
   return new Promise((resolve) => {
     let settled = false;
@@ -237,9 +238,9 @@ function openTls(options: TlsOptions, timeoutMs: number): Promise<{ ok: true; so
         ...(socket.authorizationError ? { authorizationError: String(socket.authorizationError) } : {}),
         clientCertSent: options.clientCert !== undefined,
       };
-      if (handshake.protocol !== 'TLSv1.3') return finish({ ok: true, socket, handshake });
+      if (handshake.protocol !== 'TLSv1.3' || graceMs === 0) return finish({ ok: true, socket, handshake });
       // TLS 1.3: the server checks our certificate after our Finished; give its alert a moment to arrive.
-      grace = setTimeout(() => finish({ ok: true, socket, handshake }), Math.min(ALERT_GRACE_MS, timeoutMs));
+      grace = setTimeout(() => finish({ ok: true, socket, handshake }), Math.min(graceMs, timeoutMs));
       socket.once('data', (chunk: Buffer) => {
         socket.pause();
         socket.unshift(chunk);

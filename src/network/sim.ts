@@ -38,6 +38,8 @@ export interface SimTlsService {
   /** Leaf first, PEM. */
   chain: string[];
   protocol?: string;
+  /** Accepts TCP and never answers the handshake. */
+  silent?: boolean;
   requireClientCert?: boolean;
   /** Roots the service trusts for client certificates. */
   trustedClientRoots?: string[];
@@ -77,6 +79,9 @@ export class SimulatedNetwork implements NetworkPort {
     const ms = await this.wait();
     if (entry?.fail === 'servfail') return { ok: false, error: netError('servfail', `the DNS server failed to answer for ${host} ${rrtype} (SERVFAIL)`), ms };
     if (!entry && !this.hasChildren(host)) return { ok: false, error: netError('nxdomain', `${host} does not exist (NXDOMAIN)`), ms };
+    // Like a recursive resolver, an address query follows a CNAME to its target.
+    const alias = entry?.CNAME?.[0];
+    if ((rrtype === 'A' || rrtype === 'AAAA') && alias && !entry?.[rrtype]) return this.resolve(alias, rrtype);
     const records = entry?.[rrtype] as DnsAnswers[T] | undefined;
     if (!records?.length) return { ok: false, error: netError('nodata', `${host} exists but has no ${rrtype} record`), ms };
     return { ok: true, value: structuredClone(records), ms };
@@ -105,6 +110,11 @@ export class SimulatedNetwork implements NetworkPort {
     if (!tcp.ok) return tcp;
     const service = this.state.hosts[tcp.value.address]?.tls?.[options.port];
     if (!service) return { ok: false, error: netError('tls-error', `TLS with ${options.host}:${options.port} failed: wrong version number`, 'wrong version number'), ms: Date.now() - started };
+    if (service.silent) {
+      const left = Math.max(0, options.timeoutMs - (Date.now() - started));
+      await delay(left);
+      return { ok: false, error: netError('timeout', `no TLS handshake with ${options.host}:${options.port} within ${options.timeoutMs} ms`), ms: Date.now() - started };
+    }
     const protocol = service.protocol ?? 'TLSv1.3';
     if (service.requireClientCert) {
       if (!options.clientCert) return tlsFailure(options, protocol === 'TLSv1.3' ? 'tlsv13 alert certificate required' : 'sslv3 alert handshake failure', started);
