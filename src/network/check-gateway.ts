@@ -27,8 +27,14 @@ export interface GatewayReport {
 
 export async function checkGateway(port: NetworkPort, gateway: Gateway, options: GatewayCheckOptions): Promise<GatewayReport> {
   const now = options.now ?? new Date();
-  const host = gateway.ip ?? gateway.fqdn;
-  const where = `${gateway.fqdn}:${gateway.port}${gateway.ip ? ` (${gateway.ip})` : ''}`;
+  // Resolve through the port, so the configured DNS server is the one asked, as in `check dns`.
+  let host = gateway.ip;
+  if (!host) {
+    const a = await port.resolve(gateway.fqdn, 'A');
+    if (!a.ok) return { gateway: gateway.fqdn, items: [{ check: 'gateway address', status: 'fail', evidence: a.error.message, fix: `add an A record for ${gateway.fqdn}, or its IP address to the inventory` }] };
+    host = a.value[0]!;
+  }
+  const where = `${gateway.fqdn}:${gateway.port} (${host})`;
   const result = await port.sipOptions({
     host,
     port: gateway.port,
@@ -46,6 +52,11 @@ export async function checkGateway(port: NetworkPort, gateway: Gateway, options:
     const e = result.ok ? undefined : result.error;
     items.push({ check: 'TLS handshake', status: 'fail', evidence: e?.message ?? `no TLS handshake with ${where}`, fix: handshakeFix(e?.reason ?? e?.kind ?? '', options.clientCert !== undefined, gateway.fqdn) });
     return { gateway: gateway.fqdn, items };
+  } else if (!result.ok && result.error.kind === 'tls-error') {
+    // TLS 1.3: the gateway rejects our certificate (or its absence) only after the handshake looks done.
+    items.push({ check: 'TLS handshake', status: 'fail', evidence: result.error.message, fix: handshakeFix(result.error.reason ?? '', options.clientCert !== undefined, gateway.fqdn) });
+    items.push(...certificateItems(handshake, gateway.fqdn, options.roots, options.clientCert !== undefined, now));
+    return { gateway: gateway.fqdn, items, handshake };
   } else {
     items.push({ check: 'TLS handshake', status: 'pass', evidence: `${handshake.protocol}, ${handshake.cipher} with ${where}${handshake.clientCertSent ? '; the bot presented its client certificate (MTLS)' : '; no client certificate presented (none configured)'}` });
     items.push(...certificateItems(handshake, gateway.fqdn, options.roots, options.clientCert !== undefined, now));
