@@ -6,7 +6,7 @@
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
-import { certificateMatchesKey, fromKeyPem, generateRsaKey, sha256 } from './keys';
+import { certificateMatchesKey, fromKeyPem, generateRsaKey, nativeSha256Signer } from './keys';
 import { inspectCertificate, nameMatches, verifyChain, type CertificateFacts } from './inspect';
 import type { CheckItem } from '../network/check-item';
 
@@ -57,7 +57,8 @@ export async function createKeyAndCsr(fqdn: string, bits = 2048): Promise<KeyAnd
       ],
     },
   ]);
-  csr.sign(key.privateKey, sha256());
+  const signer = nativeSha256Signer(key.keyPem);
+  csr.sign(signer.key, signer.md);
   return { keyPem: key.keyPem, csrPem: forge.pki.certificationRequestToPem(csr) };
 }
 
@@ -76,7 +77,6 @@ export function issueFromCsr(csrPem: string, ca: CaMaterial, options: IssueOptio
   const csr = forge.pki.certificationRequestFromPem(csrPem);
   if (!csr.verify()) throw new Error('the CSR signature does not verify');
   const caCert = forge.pki.certificateFromPem(ca.certPem);
-  const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
   const now = options.now ?? new Date();
   const cert = forge.pki.createCertificate();
   cert.publicKey = csr.publicKey as forge.pki.rsa.PublicKey;
@@ -95,7 +95,8 @@ export function issueFromCsr(csrPem: string, ca: CaMaterial, options: IssueOptio
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
-  cert.sign(caKey, sha256());
+  const signer = nativeSha256Signer(ca.keyPem);
+  cert.sign(signer.key, signer.md);
   return forge.pki.certificateToPem(cert);
 }
 
@@ -116,7 +117,8 @@ export async function createLabRoot(commonName: string, options: { days?: number
     { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(key.privateKey, sha256());
+  const signer = nativeSha256Signer(key.keyPem);
+  cert.sign(signer.key, signer.md);
   return { certPem: forge.pki.certificateToPem(cert), keyPem: key.keyPem };
 }
 
