@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { PowerShellTenantConfig, teamsCredentials } from './tenant/powershell/config';
+import { NetworkConfig } from './network/config';
 
 const boolFlag = z
   .enum(['true', 'false', '1', '0', ''])
@@ -33,6 +34,7 @@ export const ConfigSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .extend(PowerShellTenantConfig.shape)
+  .extend(NetworkConfig.shape)
   .transform((c) => {
     const localMode = c.MicrosoftAppId === '';
     return { ...c, localMode, HOST: c.HOST ?? (localMode ? '127.0.0.1' : '0.0.0.0') };
