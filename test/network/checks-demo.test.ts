@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { checkDns } from '../../src/network/check-dns';
 import { checkGateway } from '../../src/network/check-gateway';
 import { checkPorts } from '../../src/network/check-ports';
+import { runNetworkChecklist, type ChecklistProgress } from '../../src/network/checklist';
 import type { CheckItem } from '../../src/network/check-item';
 import { demoNetwork, type DemoNetwork } from '../../src/network/demo-network';
 import type { Site } from '../../src/network/inventory-types';
@@ -34,6 +35,23 @@ describe('checks on the demo network', function () {
     const report = await checkGateway(demo.network, gw2, { roots: [demo.ca.certPem], clientCert: demo.clientCert });
     assert.deepEqual(report.items.filter((i) => i.status !== 'pass').map((i) => [i.check, i.status]), [['validity', 'warn']]);
     assert.match(report.items.find((i) => i.check === 'validity')?.fix ?? '', /cert request gw2\.contoso\.com/);
+  });
+
+  it('the network sections of checklist: in procedure order, a mix of pass, warn and fail, each non-pass with its fix', async () => {
+    const progress: ChecklistProgress[] = [];
+    const sections = await runNetworkChecklist(demo.network, demo.inventory, { roots: [demo.ca.certPem], clientCert: demo.clientCert }, (p) => progress.push(p));
+    assert.deepEqual(sections.map((s) => s.title), ['1. Firewall (ports and protocols)', '2. PSTN gateways and MTLS', '4. DNS records for the Edge']);
+    const all = sections.flatMap((s) => s.items);
+    assert.deepEqual(all.filter((i) => i.status !== 'pass').map((i) => `${i.status} ${i.check}`), ['fail Dublin: Edge ap2.contoso.com (198.51.100.20) TCP 443', 'warn gw2.contoso.com: validity', 'warn sip.contoso.com']);
+    assert.ok(all.filter((i) => i.status !== 'pass').every((i) => i.fix && i.evidence));
+    assert.deepEqual(progress.map((p) => p.done), [1, 2, 3, 4, 5, 6]);
+    assert.ok(progress.every((p) => p.total === 6));
+  });
+
+  it('checklist <site>: only that site', async () => {
+    const sections = await runNetworkChecklist(demo.network, demo.inventory, { roots: [demo.ca.certPem], clientCert: demo.clientCert, site: 'dublin' });
+    assert.ok(sections[1]!.items.every((i) => i.check.startsWith('gw3.contoso.com')));
+    assert.ok(!sections[2]!.items.some((i) => i.check.includes('Redmond')));
   });
 });
 

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { checkDns } from '../../src/network/check-dns';
 import { checkGateway } from '../../src/network/check-gateway';
 import { checkPorts } from '../../src/network/check-ports';
+import { runNetworkChecklist } from '../../src/network/checklist';
 import type { CheckItem } from '../../src/network/check-item';
 import type { Gateway, Site } from '../../src/network/inventory-types';
 import { RealNetwork } from '../../src/network/real';
@@ -128,6 +129,24 @@ describe('checks against real peers', function () {
       assert.ok(udp.some((r) => r.port === 'UDP 3478' && /UDP has no handshake/.test(r.purpose)));
       assert.ok(udp.some((r) => r.port === 'UDP 49,152-57,500'));
     });
+  });
+
+  it('checklist for two sites against the real peers, one of which never answers, takes under 5 s', async () => {
+    const inventory = {
+      sipDomain: 'contoso.test',
+      sites: [
+        { name: 'Redmond', edgeFqdn: 'ap.contoso.test', mediationServers: [{ fqdn: 'ms1.cce.contoso.test' }], gateways: [{ fqdn: 'gw4.contoso.test', port: lab.ports.sipTls, transport: 'tls' as const, mediationServers: ['ms1.cce.contoso.test'] }, { fqdn: 'silent.contoso.test', port: lab.ports.silent, transport: 'tls' as const, mediationServers: ['ms1.cce.contoso.test'] }] },
+        { name: 'Dublin', edgeFqdn: 'ap2.contoso.test', mediationServers: [{ fqdn: 'ms1.cce.contoso.test' }], gateways: [{ fqdn: 'gw3.contoso.test', port: lab.ports.sipTcp, transport: 'tcp' as const, mediationServers: ['ms1.cce.contoso.test'] }] },
+      ],
+    };
+    const started = Date.now();
+    const sections = await runNetworkChecklist(network, inventory, { roots: [lab.certs.ca.certPem], clientCert: lab.certs.bot, timeoutMs: 2500, probeTimeoutMs: 1000 });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 5000, `took ${elapsed} ms`);
+    const gateways = sections.find((s) => s.section === 'gateways')!.items;
+    assert.equal(gateways.find((i) => i.check === 'silent.contoso.test: TLS handshake')?.status, 'fail');
+    assert.equal(gateways.find((i) => i.check === 'gw4.contoso.test: SIP OPTIONS')?.status, 'pass');
+    assert.equal(gateways.find((i) => i.check === 'gw3.contoso.test: SIP OPTIONS')?.status, 'pass');
   });
 
   describe('checkGateway against openssl s_server and sipp', () => {
