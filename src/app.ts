@@ -1,9 +1,10 @@
 /**
  * The composition root: wires the store, the tenant backend, the workflow and the conversation core.
- * Knows nothing of botbuilder; the Teams edge (src/teams/) plugs an outbox in and feeds turns.
+ * Knows nothing of botbuilder: main.ts hands the Teams edge's outbox in, and the edge feeds turns to the result.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { commands, findCommand } from './catalog/index';
 import { Switchboard } from './chat/switchboard';
 import type { ChatOutbox } from './chat/ports';
 import { systemClock, type Clock } from './clock';
@@ -63,10 +64,10 @@ export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox;
     allowSelfApproval: args.config.ALLOW_SELF_APPROVAL,
     ttlHours: args.config.APPROVAL_TTL_HOURS,
   });
-  const notifier = new RequestNotifier(store, args.outbox, args.log);
-  const executor = new Executor(store, tenant, notifier, clock, args.log);
+  const notifier = new RequestNotifier(store, args.outbox, args.log, findCommand);
+  const executor = new Executor(store, tenant, notifier, clock, args.log, findCommand);
   const switchboard = new Switchboard({
-    store, tenant, requests, executor, notifier, outbox: args.outbox, clock, log: args.log,
+    store, tenant, requests, executor, notifier, outbox: args.outbox, clock, log: args.log, commands,
     allowedTenantIds: args.config.ALLOWED_TENANT_IDS, approverIds: args.config.APPROVER_IDS,
   });
   return {
@@ -76,6 +77,7 @@ export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox;
       await executor.recover();
     },
     async close() {
+      executor.stop();
       await executor.idle();
       await tenant.close();
       await store.close();

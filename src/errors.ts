@@ -15,6 +15,9 @@ export const refusalMessages = {
   'request-expired': 'That request has expired.',
   'nothing-to-change': 'Nothing to change: the tenant already has these values.',
   'tenant-refused': 'The tenant refused the change.',
+  'request-held': 'An open request already holds that change.',
+  'missing-input': 'Some details are missing.',
+  'procedure-rule': 'That breaks a rule of the Cloud Connector procedure.',
 } as const;
 
 export type RefusalCode = keyof typeof refusalMessages;

@@ -1,8 +1,20 @@
-/** Starts Switchboard: reads .env if present, validates the configuration, serves /api/messages. */
+/**
+ * Starts Switchboard: reads .env if present, validates the configuration, composes the core and hands
+ * it to the Teams edge, which serves /api/messages.
+ */
 import fs from 'node:fs';
-import { ConfigError, loadConfig } from './config';
-import { createLogger } from './log';
-import { startServer } from './teams/server';
+import { createCore } from './app';
+import type { Clock } from './clock';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './log';
+import { startServer, type RunningServer } from './teams/server';
+import type { TenantPort } from './tenant/port';
+
+/** The whole application on the Teams edge (also what the HTTP tests and benchmarks start). */
+export function startSwitchboard(config: Config, log: Logger, overrides: { clock?: Clock; tenant?: TenantPort; maintenanceMs?: number; turnsPerIteration?: number } = {}): Promise<RunningServer> {
+  const { clock, tenant, ...edge } = overrides;
+  return startServer(config, log, (outbox) => createCore({ config, outbox, log, ...(clock ? { clock } : {}), ...(tenant ? { tenant } : {}) }), edge);
+}
 
 async function main(): Promise<void> {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
@@ -17,7 +29,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL);
-  const running = await startServer(config, log);
+  const running = await startSwitchboard(config, log);
   log.info({ backend: running.core.tenant.backend, dataDir: config.DATA_DIR }, 'Switchboard is ready');
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');
@@ -28,4 +40,4 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
-void main();
+if (require.main === module) void main();

@@ -2,16 +2,52 @@
 # shared/reference/cmdlet-signatures.json so PowerShell's own binder accepts and refuses what the real modules
 # would; the behaviour (identity resolution, -Filter subset, output properties, error messages) mirrors
 # src/tenant/sim/simulated-tenant.ts, which is the reference. SWITCHBOARD_STUB_PROFILE=teams-current makes
-# Get-CsOnlineUser drop HostedVoiceMail and VoicePolicy like MicrosoftTeams 3.0.0 and later.
+# Get-CsOnlineUser drop HostedVoiceMail and VoicePolicy like MicrosoftTeams 3.0.0 and later, and leaves out the
+# MSOnline module (no Set-MsolUser), as on a current host.
 Set-StrictMode -Version 3.0
 . (Join-Path $PSScriptRoot 'private/state.ps1')
 . (Join-Path $PSScriptRoot 'private/identity.ps1')
 . (Join-Path $PSScriptRoot 'private/hooks.ps1')
 
 $script:VoiceRoutingPolicies = @('InternationalCallsAllowed', 'InternationalCallsDisallowed')
+$script:MediationServerDepartment = 'HybridMediationServer'
+$script:FqdnPattern = [regex]::new('^(?=.{1,253}\z)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\z')
+
+# Indexes of the users Skype for Business Online sees now (synced), in tenant order.
+function Select-StubSynced($Cache, [int[]]$Indexes) {
+    $list = [Collections.Generic.List[int]]::new()
+    foreach ($i in $Indexes) { if (Test-StubSynced $Cache.Users[$i]) { $list.Add($i) } }
+    return , ([int[]]$list.ToArray())
+}
+
+function Assert-StubFqdn([Management.Automation.PSCmdlet]$Cmdlet, [string]$Name, [string]$Value) {
+    if (-not $script:FqdnPattern.IsMatch($Value)) {
+        $Cmdlet.ThrowTerminatingError((New-StubError "Cannot validate argument on parameter '$Name'. `"$Value`" is not a valid fully qualified domain name." 'InvalidArgument' 'InvalidFqdn' $Value))
+    }
+}
+
+# Entra sees every account at once, by object id or UPN (directoryUser in simulated-tenant.ts).
+function Get-StubDirectoryUser([Management.Automation.PSCmdlet]$Cmdlet, $Cache, [string]$UserId) {
+    $id = $UserId.Trim($script:JsTrimChars).ToLowerInvariant()
+    $bucket = if ($script:GuidPattern.IsMatch($id)) { $Cache.Index.id } else { $Cache.Index.upn }
+    if (-not $bucket.ContainsKey($id)) {
+        $Cmdlet.ThrowTerminatingError((New-StubError "[Request_ResourceNotFound] : Resource '$UserId' does not exist or one of its queried reference-property objects are not present." 'ObjectNotFound' 'Request_ResourceNotFound' $UserId))
+    }
+    return $bucket[$id][0]
+}
+
+# The one Skype for Business Online user with that display name (mediationServerAccount in simulated-tenant.ts).
+function Get-StubMediationServerAccount([Management.Automation.PSCmdlet]$Cmdlet, $Cache, [string]$Identity) {
+    $name = $Identity.Trim($script:JsTrimChars).ToLowerInvariant()
+    [int[]]$found = @()
+    if ($Cache.Index.name.ContainsKey($name)) { $found = Select-StubSynced $Cache ([int[]]$Cache.Index.name[$name].ToArray()) }
+    if ($found.Count -eq 0) { $Cmdlet.ThrowTerminatingError((New-StubError "Management object not found for identity `"$Identity`"." 'ObjectNotFound' 'ManagementObjectNotFound' $Identity)) }
+    if ($found.Count -gt 1) { $Cmdlet.ThrowTerminatingError((New-StubError "The identity `"$Identity`" refers to $($found.Count) users; specify one user." 'InvalidArgument' 'AmbiguousIdentity' $Identity)) }
+    return $found[0]
+}
 
 function Get-StubUsersFor([Management.Automation.PSCmdlet]$Cmdlet, $Cache, [string]$Identity, [switch]$Many) {
-    $found = Resolve-StubIdentity $Cache $Identity
+    $found = Select-StubSynced $Cache (Resolve-StubIdentity $Cache $Identity)
     if ($found.Count -eq 0) { $Cmdlet.ThrowTerminatingError((New-StubError "Management object not found for identity `"$Identity`"." 'ObjectNotFound' 'ManagementObjectNotFound' $Identity)) }
     if (-not $Many -and $found.Count -gt 1) {
         $Cmdlet.ThrowTerminatingError((New-StubError "The identity `"$Identity`" refers to $($found.Count) users; specify one user." 'InvalidArgument' 'AmbiguousIdentity' $Identity))
@@ -25,9 +61,11 @@ function ConvertTo-StubOnlineUser($Cache, $User) {
         Identity = $User.Identity; UserPrincipalName = $User.UserPrincipalName; SipAddress = $User.SipAddress
         DisplayName = $User.DisplayName; Alias = $User.Alias; AccountEnabled = $User.AccountEnabled
         EnterpriseVoiceEnabled = $User.EnterpriseVoiceEnabled; HostedVoiceMail = $User.HostedVoiceMail
-        # Skype for Business Online assigned HybridVoice to voice-enabled users of a tenant with hybrid connectivity.
-        VoicePolicy = if (-not $voice) { $null } elseif ($Cache.State.hybrid.PeerDestination) { 'HybridVoice' } else { 'BusinessVoice' }
+        # Skype for Business Online assigned HybridVoice to voice-enabled users with an on-premises number, or of a
+        # tenant with hybrid connectivity; BusinessVoice otherwise.
+        VoicePolicy = if (-not $voice) { $null } elseif ($Cache.State.hybrid.PeerDestination -or $User.OnPremLineURI) { 'HybridVoice' } else { 'BusinessVoice' }
         OnPremLineURI = $User.OnPremLineURI; LineURI = $User.OnPremLineURI; FeatureTypes = [string[]]@($User.Licenses)
+        Department = $User['Department']
     }
     if ($env:SWITCHBOARD_STUB_PROFILE -eq 'teams-current') { $view.Remove('HostedVoiceMail'); $view.Remove('VoicePolicy') }
     return $view
@@ -62,7 +100,7 @@ function Get-CsOnlineUser {
     $bound = $PSBoundParameters
     $views = Invoke-StubLocked {
         $c = Sync-StubState
-        $indexes = if ($bound.ContainsKey('Identity')) { Get-StubUsersFor $PSCmdlet $c $Identity -Many } else { [int[]][Linq.Enumerable]::Range(0, $c.Users.Count) }
+        $indexes = if ($bound.ContainsKey('Identity')) { Get-StubUsersFor $PSCmdlet $c $Identity -Many } else { Select-StubSynced $c ([int[]][Linq.Enumerable]::Range(0, $c.Users.Count)) }
         $list = [Collections.Generic.List[object]]::new()
         foreach ($i in $indexes) { $list.Add((ConvertTo-StubOnlineUser $c (Get-StubUser $c $i))) }
         , $list
@@ -79,7 +117,8 @@ function Set-CsUser {
     [CmdletBinding(SupportsShouldProcess)]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)][string]$Identity,
-        [string]$DomainController, [switch]$PassThru, [string]$OnPremLineURI, [string]$LineServerURI,
+        # [string] turns $null into '': a bound empty value clears the number, as $null does for the real cmdlet.
+        [string]$DomainController, [switch]$PassThru, [AllowNull()][AllowEmptyString()][string]$OnPremLineURI, [string]$LineServerURI,
         [bool]$AudioVideoDisabled, [bool]$RemoteCallControlTelephonyEnabled, [string]$PrivateLine,
         [bool]$HostedVoiceMail, [bool]$EnterpriseVoiceEnabled, [string]$LineURI, [string]$SipAddress,
         [Alias('CsEnabled')][bool]$Enabled
@@ -89,7 +128,8 @@ function Set-CsUser {
     Invoke-StubLocked {
         $c = Sync-StubState
         $indexes = Get-StubUsersFor $PSCmdlet $c $Identity -Many
-        $setUri = $bound.ContainsKey('OnPremLineURI')
+        $clearUri = $bound.ContainsKey('OnPremLineURI') -and [string]::IsNullOrEmpty($OnPremLineURI)
+        $setUri = $bound.ContainsKey('OnPremLineURI') -and -not $clearUri
         if ($setUri -and -not $script:TelUriPattern.IsMatch($OnPremLineURI)) {
             $PSCmdlet.ThrowTerminatingError((New-StubError "Cannot validate argument on parameter 'OnPremLineURI'. `"$OnPremLineURI`" is not a valid E.164 tel URI such as tel:+14255551297." 'InvalidArgument' 'InvalidLineUri' $OnPremLineURI))
         }
@@ -117,6 +157,7 @@ function Set-CsUser {
             if ($bound.ContainsKey('EnterpriseVoiceEnabled')) { $u.EnterpriseVoiceEnabled = $EnterpriseVoiceEnabled }
             if ($bound.ContainsKey('HostedVoiceMail')) { $u.HostedVoiceMail = $HostedVoiceMail }
             if ($setUri) { $u.OnPremLineURI = $OnPremLineURI }
+            if ($clearUri) { $u.OnPremLineURI = $null }
         }
         Save-StubUsers $c $indexes
     }
@@ -220,4 +261,188 @@ function Get-CsHybridPSTNSite {
     foreach ($s in $sites) { [pscustomobject][ordered]@{ Identity = $s.Identity; EdgeFqdn = $s.EdgeFqdn } }
 }
 
-Export-ModuleMember -Function 'Connect-MicrosoftTeams', 'Get-CsOnlineUser', 'Set-CsUser', 'Get-CsUserPstnSettings', 'Set-CsUserPstnSettings', 'Grant-CsVoiceRoutingPolicy', 'Get-CsTenantHybridConfiguration', 'Get-CsHybridPSTNSite'
+function Set-CsTenantHybridConfiguration {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess)]
+    param(
+        [guid]$Tenant, [string]$PeerDestination, [string]$HybridConfigServiceInternalUrl, [string]$HybridConfigServiceExternalUrl,
+        [bool]$UseOnPremDialPlan,
+        [Parameter(Position = 0, ParameterSetName = 'Identity')][string]$Identity,
+        [Parameter(ParameterSetName = 'Instance')][psobject]$Instance,
+        [switch]$Force
+    )
+    Assert-StubReady $PSCmdlet
+    $bound = $PSBoundParameters
+    Invoke-StubLocked {
+        $c = Sync-StubState
+        if ($bound.ContainsKey('PeerDestination')) { Assert-StubFqdn $PSCmdlet 'PeerDestination' $PeerDestination; $c.State.hybrid.PeerDestination = $PeerDestination }
+        if ($bound.ContainsKey('UseOnPremDialPlan')) { $c.State.hybrid.UseOnPremDialPlan = $UseOnPremDialPlan }
+        Save-StubTenant $c
+    }
+}
+
+# Tenants seeded before federation settings existed share no SIP address space (the cmdlet's default).
+function Get-StubFederation($State) {
+    if ($null -eq $State['federation']) { $State['federation'] = @{ SharedSipAddressSpace = $false } }
+    return $State['federation']
+}
+
+function Get-CsTenantFederationConfiguration {
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    param(
+        [guid]$Tenant,
+        [Parameter(Position = 0, ParameterSetName = 'Identity')][string]$Identity,
+        [Parameter(ParameterSetName = 'Filter')][string]$Filter,
+        [switch]$LocalStore
+    )
+    Assert-StubReady $PSCmdlet
+    $c = Invoke-StubLocked { Sync-StubState }
+    [pscustomobject][ordered]@{ Identity = 'Global'; SharedSipAddressSpace = [bool](Get-StubFederation $c.State).SharedSipAddressSpace }
+}
+
+function Set-CsTenantFederationConfiguration {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess)]
+    param(
+        [guid]$Tenant, [bool]$BlockAllSubdomains, [bool]$AllowFederatedUsers,
+        [Parameter(ParameterSetName = 'Identity')][bool]$AllowTeamsConsumer,
+        [Parameter(ParameterSetName = 'Identity')][bool]$AllowTeamsConsumerInbound,
+        [bool]$TreatDiscoveredPartnersAsUnverified, [bool]$SharedSipAddressSpace, [bool]$RestrictTeamsConsumerToExternalUserProfiles,
+        [Parameter(Position = 0, ParameterSetName = 'Identity')][string]$Identity,
+        [Parameter(ParameterSetName = 'Instance')][psobject]$Instance,
+        [switch]$Force
+    )
+    Assert-StubReady $PSCmdlet
+    $bound = $PSBoundParameters
+    Invoke-StubLocked {
+        $c = Sync-StubState
+        if ($bound.ContainsKey('SharedSipAddressSpace')) { (Get-StubFederation $c.State).SharedSipAddressSpace = $SharedSipAddressSpace }
+        Save-StubTenant $c
+    }
+}
+
+function Get-CsOnlineSipDomain {
+    [CmdletBinding()]
+    param([string]$Domain, [ValidateSet('Enabled', 'Disabled')][string]$DomainStatus)
+    Assert-StubReady $PSCmdlet
+    $c = Invoke-StubLocked { Sync-StubState }
+    foreach ($d in @($c.State['sipDomains'])) {
+        if ($null -eq $d) { continue }
+        if ($PSBoundParameters.ContainsKey('Domain') -and $d.Name.ToLowerInvariant() -ne $Domain.Trim($script:JsTrimChars).ToLowerInvariant()) { continue }
+        # ValidateSet binds case-insensitively; the output carries the canonical spelling.
+        if ($PSBoundParameters.ContainsKey('DomainStatus') -and $d.Status -ne $DomainStatus) { continue }
+        [pscustomobject][ordered]@{ Name = $d.Name; Status = $d.Status }
+    }
+}
+
+function Get-CsHybridMediationServer {
+    [CmdletBinding(SupportsShouldProcess)]
+    param([Parameter(Mandatory, Position = 0)][string]$Identity, [guid]$Tenant)
+    Assert-StubReady $PSCmdlet
+    $row = Invoke-StubLocked {
+        $c = Sync-StubState
+        $u = Get-StubUser $c (Get-StubMediationServerAccount $PSCmdlet $c $Identity)
+        $fqdn = $u['MediationServerFqdn']
+        [pscustomobject][ordered]@{
+            Identity = $u.DisplayName; Fqdn = $fqdn; AccessProxyExternalFqdn = $u['AccessProxyExternalFqdn']
+            SipAddress = if ($fqdn) { "sip:$fqdn@$($u.UserPrincipalName.Split('@')[1])" } else { $null }
+        }
+    }
+    $row
+}
+
+function Set-CsHybridMediationServer {
+    [CmdletBinding(SupportsShouldProcess)]
+    param(
+        [Parameter(Mandatory)][string]$Fqdn,
+        [Parameter(Mandatory)][string]$AccessProxyExternalFqdn,
+        [Parameter(Mandatory, Position = 0)][string]$Identity,
+        [guid]$Tenant
+    )
+    Assert-StubReady $PSCmdlet
+    Assert-StubFqdn $PSCmdlet 'Fqdn' $Fqdn
+    Assert-StubFqdn $PSCmdlet 'AccessProxyExternalFqdn' $AccessProxyExternalFqdn
+    Invoke-StubLocked {
+        $c = Sync-StubState
+        $i = Get-StubMediationServerAccount $PSCmdlet $c $Identity
+        $u = Get-StubUser $c $i
+        if (([string]$u['Department']).ToLowerInvariant() -ne $script:MediationServerDepartment.ToLowerInvariant()) {
+            $PSCmdlet.ThrowTerminatingError((New-StubError "User `"$($u.UserPrincipalName)`" is not a hybrid Mediation Server account: its Department must be `"$($script:MediationServerDepartment)`" (set it with Set-MsolUser or Update-MgUser first)." 'InvalidOperation' 'NotAMediationServerAccount' $Identity))
+        }
+        $u.MediationServerFqdn = $Fqdn
+        $u.AccessProxyExternalFqdn = $AccessProxyExternalFqdn
+        Save-StubUsers $c @($i)
+    }
+}
+
+function Set-MsolUser {
+    [CmdletBinding()]
+    param(
+        [string]$ImmutableId, [guid]$ObjectId, [string]$UserPrincipalName, [bool]$BlockCredential, [string]$City, [string]$Country,
+        [string]$Department, [string]$DisplayName, [string]$Fax, [string]$FirstName, [string]$LastName, [string]$MobilePhone,
+        [string]$Office, [bool]$PasswordNeverExpires, [string]$PhoneNumber, [string]$PostalCode, [string]$State, [string]$StreetAddress,
+        [string]$Title, [string]$UsageLocation, [string[]]$AlternateEmailAddresses, [string[]]$AlternateMobilePhones, [guid]$TenantId
+    )
+    Assert-StubReady $PSCmdlet
+    $bound = $PSBoundParameters
+    Invoke-StubLocked {
+        $c = Sync-StubState
+        $upn = $UserPrincipalName.Trim($script:JsTrimChars).ToLowerInvariant()
+        if (-not $c.Index.upn.ContainsKey($upn)) { $PSCmdlet.ThrowTerminatingError((New-StubError "User Not Found. User: $UserPrincipalName." 'ObjectNotFound' 'UserNotFoundException' $UserPrincipalName)) }
+        $i = $c.Index.upn[$upn][0]
+        if ($bound.ContainsKey('Department')) { (Get-StubUser $c $i).Department = $Department }
+        Save-StubUsers $c @($i)
+    }
+}
+
+function Update-MgUser {
+    [CmdletBinding(DefaultParameterSetName = 'UpdateExpanded', SupportsShouldProcess)]
+    param(
+        [Parameter(Mandatory, ParameterSetName = 'UpdateExpanded')][Parameter(Mandatory, ParameterSetName = 'Update')][string]$UserId,
+        [Parameter(Mandatory, ParameterSetName = 'Update')][psobject]$BodyParameter,
+        [Parameter(ParameterSetName = 'UpdateExpanded')][string]$Department,
+        [Parameter(ParameterSetName = 'UpdateExpanded')][string]$DisplayName,
+        [Parameter(ParameterSetName = 'UpdateExpanded')][string]$JobTitle,
+        [Parameter(ParameterSetName = 'UpdateExpanded')][string]$UsageLocation,
+        [Parameter(ParameterSetName = 'UpdateExpanded')][string]$UserPrincipalName,
+        [Parameter(ParameterSetName = 'UpdateExpanded')][switch]$AccountEnabled,
+        [Parameter(ParameterSetName = 'UpdateExpanded')][hashtable]$AdditionalProperties,
+        [string]$ResponseHeadersVariable, [switch]$Break
+    )
+    Assert-StubReady $PSCmdlet
+    $bound = $PSBoundParameters
+    Invoke-StubLocked {
+        $c = Sync-StubState
+        $i = Get-StubDirectoryUser $PSCmdlet $c $UserId
+        if ($bound.ContainsKey('Department')) { (Get-StubUser $c $i).Department = $Department }
+        Save-StubUsers $c @($i)
+    }
+}
+
+# Not in cmdlet-signatures.json: Get-MgUser's Get parameter set (-UserId), the read-back for Update-MgUser.
+function Get-MgUser {
+    [CmdletBinding(DefaultParameterSetName = 'Get')]
+    param(
+        [Parameter(Mandatory, ParameterSetName = 'Get')][string]$UserId,
+        [Alias('Select')][string[]]$Property, [Alias('Expand')][string[]]$ExpandProperty,
+        [string]$ResponseHeadersVariable, [switch]$Break
+    )
+    Assert-StubReady $PSCmdlet
+    $row = Invoke-StubLocked {
+        $c = Sync-StubState
+        $u = Get-StubUser $c (Get-StubDirectoryUser $PSCmdlet $c $UserId)
+        [pscustomobject][ordered]@{
+            Id = $u.Identity; UserPrincipalName = $u.UserPrincipalName; DisplayName = $u.DisplayName; Department = $u['Department']
+            AssignedLicenses = (Get-StubSkus $u); FeatureTypes = [string[]]@($u.Licenses)
+        }
+    }
+    $row
+}
+
+# A current host has no MSOnline module: Set-MsolUser is then simply not there (CommandNotFoundException).
+$script:Exported = @(
+    'Connect-MicrosoftTeams', 'Get-CsOnlineUser', 'Set-CsUser', 'Get-CsUserPstnSettings', 'Set-CsUserPstnSettings',
+    'Grant-CsVoiceRoutingPolicy', 'Get-CsTenantHybridConfiguration', 'Set-CsTenantHybridConfiguration', 'Get-CsHybridPSTNSite',
+    'Get-CsTenantFederationConfiguration', 'Set-CsTenantFederationConfiguration', 'Get-CsOnlineSipDomain',
+    'Get-CsHybridMediationServer', 'Set-CsHybridMediationServer', 'Update-MgUser', 'Get-MgUser'
+)
+if ($env:SWITCHBOARD_STUB_PROFILE -ne 'teams-current') { $script:Exported += 'Set-MsolUser' }
+Export-ModuleMember -Function $script:Exported

@@ -18,7 +18,8 @@ describe('assign a user to a PSTN site', () => {
   it('plans Set-CsUserPstnSettings and verifies the site read back', async () => {
     const [reply] = await chat.say(alice, 'assign Bob Kelly to site Seattle');
     const text = cardText(cardOf(reply));
-    assert.match(text, /HybridPSTNSite\n\(none: tenant PeerDestination fallback\) → Seattle/);
+    assert.match(text, /HybridPSTNSite\n\(none\) → Seattle/);
+    assert.match(text, /no PSTN site today: their calls fall back to the tenant's PeerDestination/);
     assert.match(text, /Set-CsUserPstnSettings -Identity 'bob\.kelly@contoso\.com' -HybridPSTNSite 'Seattle'/);
     assert.match(text, /not enabled for voice yet/);
     const notice = await approveAndSettle(chat, reply!.text);
@@ -40,7 +41,7 @@ describe('assign a user to a PSTN site', () => {
 
   it('has nothing to change when the user is already there', async () => {
     const [reply] = await chat.say(alice, 'assign Alex Vance to site Seattle');
-    assert.equal(reply!.text, 'Alex Vance is already assigned to Seattle.');
+    assert.equal(reply!.text, 'Alex Vance is already assigned to Seattle: nothing to do.');
   });
 });
 
@@ -62,6 +63,6 @@ describe('international calling', () => {
 
   it('has nothing to change when calls are already allowed (the default)', async () => {
     const [reply] = await chat.say(alice, 'allow international calls for Bob Smith');
-    assert.equal(reply!.text, 'Bob Smith already has international calls allowed.');
+    assert.equal(reply!.text, 'Bob Smith already has international calls allowed: nothing to do.');
   });
 });

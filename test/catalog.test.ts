@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { actions } from '../src/catalog/index';
+import { commands } from '../src/catalog/index';
 import { listCardTemplates, renderCard } from '../src/cards/render';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -14,33 +14,34 @@ function listFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
-describe('the action catalog', () => {
-  it('lists every action file, and each has its form card and a unique id', () => {
-    const files = fs.readdirSync('src/catalog/actions').filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
-    assert.deepEqual(files.sort(), actions.map((a) => a.id).sort());
-    assert.equal(new Set(actions.map((a) => a.id)).size, actions.length);
+describe('the command catalog', () => {
+  it('lists every command file once, each with a unique id and, where declared, its form card', () => {
+    const files = fs.readdirSync('src/catalog/commands').filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
+    assert.deepEqual(files.sort(), commands.map((c) => c.id).sort());
+    assert.equal(new Set(commands.map((c) => c.id)).size, commands.length);
     const cards = listCardTemplates();
-    for (const a of actions) assert.ok(cards.includes(a.formCard), `${a.id} needs cards/${a.formCard}.json`);
+    for (const c of commands) if (c.formCard) assert.ok(cards.includes(c.formCard), `${c.id} needs cards/${c.formCard}.json`);
   });
 
-  it('declares every required field, the user field and examples on each action', () => {
-    for (const a of actions) {
-      assert.ok(a.examples.length > 0, a.id);
-      assert.ok(a.summary.length > 0 && a.summary.length <= 120, a.id);
-      assert.ok(a.timeoutMs > 0, a.id);
+  it('declares examples, a short summary, and a question or a form for every required field', () => {
+    for (const c of commands) {
+      assert.ok(c.examples.length > 0, c.id);
+      assert.ok(c.summary.length > 0 && c.summary.length <= 160, c.id);
+      if (c.kind === 'change' || c.kind === 'batch') assert.ok(c.timeoutMs > 0, c.id);
+      for (const f of c.required) assert.ok(c.formCard || c.ask?.[f], `${c.id}: how is ${f} asked for?`);
     }
   });
 });
 
 describe('card templates', () => {
   const samples: Record<string, Record<string, unknown>> = {
-    help: { tenantLabel: 'x', commands: [{ usage: 'help', summary: 's' }] },
+    help: { tenantLabel: 'x', commands: [{ usage: 'help', summary: 's', kind: 'answers at once' }] },
     'enable-voice-form': { user: 'bob.kelly@contoso.com', displayName: 'Bob Kelly', number: '' },
-    'choose-user': { query: 'Bob', count: 2, users: [{ label: 'Bob', choice: { action: 'enable-voice', user: 'b' }, fallbackChoice: { verb: 'chooseUser', action: 'enable-voice', user: 'b' } }] },
-    request: { id: 'R-1', title: 't', target: 'x', statusLine: 's', statusColor: 'Good', requester: 'r', createdAt: 'c', expiresAt: 'e', risk: 'medium', changes: [{ property: 'p', from: 'a', to: 'b' }], commands: [{ line: 'Set-CsUser' }], notes: [{ text: 'n' }], decision: 'd', hasVerification: true, verification: [{ mark: '✅', property: 'p', actual: 'a', expected: 'e' }], error: '', pending: true },
+    'choose-user': { query: 'Bob', count: 2, hint: 'Pick one.', users: [{ label: 'Bob', choice: { action: 'enable-voice', user: 'b' }, fallbackChoice: { verb: 'chooseUser', action: 'enable-voice', user: 'b' } }] },
+    request: { id: 'R-1', title: 't', target: 'x', statusLine: 's', statusColor: 'Good', requester: 'r', createdAt: 'c', expiresAt: 'e', risk: 'Medium risk', riskColor: 'Warning', changes: [{ property: 'p', from: 'a', to: 'b' }], hasChanges: true, steps: [{ mark: '○', title: '1. t', line: 'Set-CsUser' }], hasSteps: true, notes: [{ text: 'n' }], decision: 'd', hasVerification: true, verification: [{ mark: '✅', property: 'p', actual: 'a', expected: 'e' }], stale: [{ property: 'p', value: 'v' }], isStale: true, error: '', pending: true, isBatch: true, batchSummary: 's', batchRows: [{ label: 'row 1', value: 'v' }] },
     'assign-site-form': { user: 'bob.kelly@contoso.com', site: 'Seattle', sites: [{ title: 'Seattle', value: 'Seattle' }] },
     'international-calling-form': { user: 'bob.kelly@contoso.com', mode: 'block' },
-    'user-status': { target: 'x', moduleVersion: 'm', facts: [{ name: 'n', value: 'v' }], notes: [] },
+    'user-status': { target: 'x', summary: 's', summaryColor: 'Good', moduleVersion: 'm', facts: [{ name: 'n', value: 'v' }], fixes: [{ text: 'f' }], notes: [] },
     pending: { heading: 'h', requests: [{ id: 'R-1', title: 't', target: 'x', status: 'pending', requester: 'r', expiresAt: 'e' }] },
     history: { heading: 'h', chain: 'c', entries: [{ seq: 1, at: 'a', event: 'e', line: 'l' }] },
   };

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { loadConfig } from '../src/config';
 import { silentLogger } from '../src/log';
-import { startServer, type RunningServer } from '../src/teams/server';
+import { startSwitchboard as startServer } from '../src/main';
+import type { RunningServer } from '../src/teams/server';
 import { LocalConnector, post, teamsActivity } from '../src/cli/local-channel';
 import { requirePwsh } from './support/pwsh';
 import { tempDir } from './support/temp-dirs';
@@ -51,6 +52,6 @@ describe('over HTTP in local mode with TENANT_BACKEND=powershell-stub (real pwsh
     const status = teamsActivity(connector.url, alice, 'a:conv-alice', { type: 'message', text: 'status Bob Kelly' });
     await post(bot.url, status);
     const statusReply = await connector.waitFor((c) => c.activityId === status.id, 60_000);
-    assert.equal(statusReply.body.text, 'Bob Kelly: EnterpriseVoiceEnabled True, HostedVoiceMail True, VoicePolicy HybridVoice');
+    assert.equal(statusReply.body.text, 'Bob Kelly: EnterpriseVoiceEnabled True, HostedVoiceMail True, VoicePolicy HybridVoice (to fix: HybridPSTNSite)');
   });
 });

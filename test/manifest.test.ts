@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
-import { builtins } from '../src/grammar/grammar';
-import { actions } from '../src/catalog/index';
+import { commands } from '../src/catalog/index';
 
 function pngSize(file: string): { width: number; height: number; colorType: number } {
   const b = fs.readFileSync(file);
@@ -22,8 +21,8 @@ describe('the Teams app manifest', () => {
 
   it('lists the commands the grammar knows, within the length limits', () => {
     const titles = manifest.bots[0]!.commandLists[0]!.commands.map((c) => c.title);
-    const heads = [...builtins.map((b) => b.usage.split(' <')[0]!.split(' [')[0]!), ...actions.map((a) => a.usage.split(' <')[0]!)];
-    assert.deepEqual([...titles].sort(), [...heads].sort());
+    const heads = new Set(commands.map((c) => c.usage.split(' <')[0]!.split(' [')[0]!.split('|')[0]!));
+    for (const t of titles) assert.ok(heads.has(t), `manifest command ${t} is not in the catalog`);
     for (const c of manifest.bots[0]!.commandLists[0]!.commands) assert.ok(c.title.length <= 128 && c.description.length <= 4000);
   });
 

@@ -29,6 +29,6 @@ describe('a current MicrosoftTeams module that no longer reports HostedVoiceMail
     assert.equal(notice.message.text, `${id} done and verified for Bob Kelly (bob.kelly@contoso.com): EnterpriseVoiceEnabled True, HostedVoiceMail (not reported by this module version), VoicePolicy (not reported by this module version), LineURI tel:+14255550100.`);
     assert.match(cardText(notice.message.card), /Done and verified: 2 of 4 checks pass, 2 not reported by this module version/);
     const [status] = await chat.say(alice, 'status Bob Kelly');
-    assert.equal(status!.text, 'Bob Kelly: EnterpriseVoiceEnabled True, HostedVoiceMail not reported by this module version, VoicePolicy not reported by this module version');
+    assert.equal(status!.text, 'Bob Kelly: EnterpriseVoiceEnabled True, HostedVoiceMail not reported by this module version, VoicePolicy not reported by this module version (to fix: HybridPSTNSite)');
   });
 });

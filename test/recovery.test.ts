@@ -34,7 +34,7 @@ describe('an execution interrupted by a crash', () => {
     await chat.settle();
     const r = (await chat.core.store.getRequest(id))!;
     assert.equal(r.status, 'verified');
-    assert.equal(r.outcome?.note, 'the change had landed before the interruption; verified by read-back');
+    assert.equal(r.outcome?.note, 'the change had landed before the interruption; verified by read-back, nothing re-run');
     const audit = await chat.core.store.listAudit({ requestId: id, limit: 50 });
     assert.equal(audit.filter((e) => e.event === 'cmdlet.run').length, 0, 'nothing ran again');
   });

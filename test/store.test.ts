@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../src/store/sqlite-store';
-import type { RequestRecord } from '../src/workflow/request';
+import type { RequestRecord } from '../src/model/request';
 import { tempDir } from './support/temp-dirs';
 
 const now = new Date('2026-11-26T09:00:00Z');
@@ -10,10 +10,10 @@ const person = { id: '11111111-1111-4111-8111-111111111111', name: 'Alice' };
 
 function request(id: string): RequestRecord {
   return {
-    id, action: 'enable-voice', params: { user: 'bob.kelly@contoso.com', number: 'tel:+14255550100' },
-    plan: { target: 'Bob Kelly', subject: 'bob.kelly@contoso.com', changes: [], calls: [], commands: [], notes: [] },
+    id, command: 'enable-voice', params: { user: 'bob.kelly@contoso.com', number: 'tel:+14255550100' },
+    plan: { target: 'Bob Kelly', subject: 'bob.kelly@contoso.com', changes: [], expectations: [], steps: [], commands: [], locks: [], notes: [] },
     requester: person, tenantId: 't', conversation: { conversation: { id: 'c' } }, status: 'pending',
-    createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 3_600_000).toISOString(), attempt: 0, dedupeKey: `k-${id}`,
+    createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 3_600_000).toISOString(), attempt: 0, dedupeKey: `k-${id}`, position: 0, steps: [],
   };
 }
 

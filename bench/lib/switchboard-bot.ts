@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/log';
-import { startServer } from '../../src/teams/server';
+import { startSwitchboard as startServer } from '../../src/main';
 import { serveAsChild } from './child';
 
 serveAsChild('switchboard', async () => {

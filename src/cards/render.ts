@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ACData from 'adaptivecards-templating';
-import type { CardJson } from '../chat/ports';
+import type { CardJson } from '../model/people';
 
 export const cardsDir = path.resolve(__dirname, '..', '..', 'cards');
 

@@ -1,10 +1,14 @@
-/** Input fields shared by actions: a user identity and a phone number, validated where they enter. */
+/**
+ * Shared by commands: input fields validated where they enter (a user, a phone number, a site, an
+ * FQDN), how values read to an admin, and the plan and read-back helpers every change uses.
+ */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { Refusal } from '../errors';
+import type { Expectation, PlannedChange, VerificationItem } from '../model/plan';
 import type { OnlineUser } from '../tenant/cmdlets';
-import type { ActionContext } from './action';
-import type { VerificationItem } from '../workflow/request';
+import { TenantError } from '../tenant/port';
+import type { ReadContext } from './command';
 
 /** A UPN, SIP address, display name or `*` pattern. Control characters never belong in one. */
 export const UserIdentity = z
@@ -14,14 +18,28 @@ export const UserIdentity = z
   .max(256, 'A user name is at most 256 characters.')
   .refine((v) => !/[\u0000-\u001f\u007f\u2028\u2029]/.test(v), 'A user name cannot contain line breaks or control characters.');
 
-/** A phone number in E.164 (+ country code), stored as the tel: URI the cmdlets take. */
+/**
+ * A phone number in E.164 (+ country code), with an optional extension as the cmdlets document it
+ * (`tel:+14255550100;ext=100`), stored as the tel: URI the cmdlets take. Spaces, dots, dashes and
+ * brackets that admins type between digits are dropped.
+ */
 export const TelUri = z
   .string({ error: 'Give a phone number in E.164 form, e.g. +14255550100.' })
   .trim()
   .min(1, 'Give a phone number in E.164 form, e.g. +14255550100.')
-  .max(40, 'That phone number is too long.')
+  .max(60, 'That phone number is too long.')
   .transform((v, ctx) => {
-    const raw = v.replace(/^tel:/i, '');
+    const [rawNumber, ...rest] = v.replace(/^tel:/i, '').replace(/[,.]+$/, '').split(/;/);
+    const raw = (rawNumber ?? '').trim();
+    let ext: string | undefined;
+    for (const part of rest) {
+      const m = /^\s*ext=(\d{1,10})\s*$/i.exec(part);
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" is not a phone number: only ;ext=<digits> may follow it, e.g. tel:+14255550100;ext=100.` });
+        return z.NEVER;
+      }
+      ext = m[1];
+    }
     if (!raw.startsWith('+')) {
       ctx.addIssue({ code: 'custom', message: `"${v}" is not in E.164 form: start with + and the country code, e.g. +14255550100.` });
       return z.NEVER;
@@ -30,36 +48,97 @@ export const TelUri = z
       ctx.addIssue({ code: 'custom', message: `"${v}" is not a phone number: only digits, spaces, dots, dashes and brackets may follow the +.` });
       return z.NEVER;
     }
-    const parsed = parsePhoneNumberFromString(raw);
+    const parsed = parsePhoneNumberFromString(raw.replace(/[\s().-]/g, ''));
     if (!parsed || !parsed.isValid()) {
       ctx.addIssue({ code: 'custom', message: `"${v}" is not a valid phone number for any country.` });
       return z.NEVER;
     }
-    return `tel:${parsed.number}`;
+    return `tel:${parsed.number}${ext ? `;ext=${ext}` : ''}`;
   });
 
-/** PowerShell prints booleans as True/False; admins compare against that. */
+/** A PSTN site name as the CCE .ini SiteName allows. */
+export const SiteName = z
+  .string({ error: 'Which PSTN site?' })
+  .trim()
+  .min(1, 'Which PSTN site?')
+  .max(64, 'A site name is at most 64 characters.')
+  .regex(/^[\w .-]+$/, 'A PSTN site name has letters, digits, spaces, dots, dashes or underscores only.');
+
+/** A host name as DNS allows (letters, digits, hyphens; dot-separated labels), lower-cased. */
+export const Fqdn = z
+  .string({ error: 'Give a fully qualified domain name, e.g. ap.contoso.com.' })
+  .trim()
+  .toLowerCase()
+  .transform((v) => v.replace(/\.$/, ''))
+  .pipe(
+    z
+      .string()
+      .max(253, 'A domain name is at most 253 characters.')
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/, 'That is not a fully qualified domain name (e.g. ap.contoso.com).'),
+  );
+
+export const IPv4 = z
+  .string()
+  .trim()
+  .regex(/^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, 'That is not an IPv4 address (e.g. 192.0.2.10).');
+
+/**
+ * How a value reads to an admin, as PowerShell prints it: True/False, (none) for empty, and
+ * "not reported" for a property the module in front of us does not return at all.
+ */
 export function psText(value: unknown): string {
+  if (value === undefined) return 'not reported';
   if (value === true) return 'True';
   if (value === false) return 'False';
-  if (value === null || value === undefined || value === '') return '(none)';
+  if (value === null || value === '') return '(none)';
+  if (Array.isArray(value)) return value.length ? value.map(psText).join(', ') : '(none)';
   return String(value);
 }
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 export function describeUser(u: OnlineUser): string {
   return `${u.DisplayName} (${u.UserPrincipalName})`;
 }
 
-/** Checks one property read back from the tenant; absent means this module version no longer reports it. */
-export function check(property: string, expected: unknown, actual: unknown, reported = actual !== undefined && actual !== null): VerificationItem {
-  if (!reported) return { property, expected: psText(expected), actual: 'not reported by this module version', result: 'not-reported' };
-  const pass = typeof expected === 'string' && typeof actual === 'string' ? expected.toLowerCase() === actual.toLowerCase() : expected === actual;
-  return { property, expected: psText(expected), actual: psText(actual), result: pass ? 'pass' : 'fail' };
+/**
+ * The changes between what the tenant has now and what the command wants, plus the read-back list
+ * (every wanted property, changed or not, and any extra facts to check).
+ */
+export function planChanges(observed: Record<string, unknown>, wanted: Record<string, unknown>, extra: Record<string, string> = {}): { changes: PlannedChange[]; expectations: Expectation[] } {
+  const changes: PlannedChange[] = [];
+  const expectations: Expectation[] = [];
+  for (const [property, to] of Object.entries(wanted)) {
+    const from = psText(observed[property]);
+    if (!same(from, psText(to))) changes.push({ property, from, to: psText(to) });
+    expectations.push({ property, value: psText(to) });
+  }
+  for (const [property, value] of Object.entries(extra)) expectations.push({ property, value });
+  return { changes, expectations };
+}
+
+/** Checks one read-back property; `undefined` means this module version no longer reports it. */
+export function check(property: string, expected: string, actual: unknown): VerificationItem {
+  if (actual === undefined) return { property, expected, actual: 'not reported by this module version', result: 'not-reported' };
+  const text = psText(actual);
+  return { property, expected, actual: text, result: same(text, expected) ? 'pass' : 'fail' };
 }
 
 /** Reads the one user an (already resolved) identity names, or refuses. */
-export async function readUser(ctx: ActionContext, identity: string): Promise<OnlineUser> {
-  const [user] = (await ctx.tenant.run('Get-CsOnlineUser', { Identity: identity })).output;
+export async function readUser(ctx: Pick<ReadContext, 'tenant'>, identity: string): Promise<OnlineUser> {
+  let user: OnlineUser | undefined;
+  try {
+    [user] = (await ctx.tenant.run('Get-CsOnlineUser', { Identity: identity })).output;
+  } catch (err) {
+    if (!(err instanceof TenantError && err.kind === 'not-found')) throw err;
+  }
   if (!user) throw new Refusal('user-not-found', `No user matches "${identity}".`);
   return user;
 }
+
+/** Phone System is what a hybrid voice user must be licensed for (E5, or E3 with the add-on). */
+export function hasPhoneSystem(u: OnlineUser): boolean {
+  return Boolean(u.FeatureTypes?.some((f) => f.toLowerCase() === 'phonesystem'));
+}
+
+export const licenceAdvice = 'assign an E5 licence, or the Phone System add-on to E3, in the Microsoft 365 admin center first';

@@ -1,11 +1,17 @@
-/** The action catalog: every change Switchboard can make. Adding an action = one file + one line here. */
-import type { Action } from './action';
-import { assignSite } from './actions/assign-site';
-import { enableVoice } from './actions/enable-voice';
-import { internationalCalling } from './actions/international-calling';
+/** The command catalog: every command Switchboard knows. Adding one = one file in commands/ + one line here. */
+import type { Command } from './command';
+import { approve } from './commands/approve';
+import { assignSite } from './commands/assign-site';
+import { enableVoice } from './commands/enable-voice';
+import { help } from './commands/help';
+import { history } from './commands/history';
+import { internationalCalling } from './commands/international-calling';
+import { pending } from './commands/pending';
+import { reject } from './commands/reject';
+import { status } from './commands/status';
 
-export const actions: readonly Action[] = [enableVoice, internationalCalling, assignSite];
+export const commands: readonly Command[] = [help, status, pending, history, approve, reject, enableVoice, internationalCalling, assignSite];
 
-export function findAction(id: string): Action | undefined {
-  return actions.find((a) => a.id === id);
+export function findCommand(id: string): Command | undefined {
+  return commands.find((c) => c.id === id);
 }

@@ -3,7 +3,7 @@
  * click; who clicked comes from the authenticated activity, never from card data.
  */
 import { z } from 'zod';
-import type { CardJson } from './ports';
+import type { CardJson } from '../model/people';
 
 const RequestId = z.string().regex(/^R-[0-9A-HJKMNP-TV-Z]{8}$/, 'not a request id');
 const Field = z.string().max(1000);
@@ -11,8 +11,9 @@ const Field = z.string().max(1000);
 export const CardAction = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('approve'), requestId: RequestId, reason: Field.optional() }),
   z.object({ verb: z.literal('reject'), requestId: RequestId, reason: Field.optional() }),
-  z.object({ verb: z.literal('submitRequest'), action: z.string().regex(/^[a-z-]{1,40}$/) }).catchall(Field),
-  z.object({ verb: z.literal('chooseUser'), action: z.string().regex(/^[a-z-]{1,40}$/) }).catchall(Field),
+  z.object({ verb: z.literal('replan'), requestId: RequestId }),
+  z.object({ verb: z.literal('submitRequest'), action: z.string().regex(/^[a-z-]{1,40}$/) }).catchall(z.union([Field, z.boolean(), z.number()]).transform(String)),
+  z.object({ verb: z.literal('chooseUser'), action: z.string().regex(/^[a-z-]{1,40}$/) }).catchall(z.union([Field, z.boolean(), z.number()]).transform(String)),
 ]);
 export type CardAction = z.infer<typeof CardAction>;
 

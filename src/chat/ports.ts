@@ -2,27 +2,7 @@
  * What the core needs from a chat platform, and nothing more. Only src/teams/ implements these with
  * botbuilder; a port to another SDK replaces that folder alone.
  */
-
-/** A person, identified by their Entra object id; the name is for display only, never for decisions. */
-export interface Person {
-  id: string;
-  name: string;
-}
-
-/** Where a message can be sent later (a serialized conversation reference). Opaque to the core. */
-export type ConversationAddress = Record<string, unknown>;
-
-export interface Actor extends Person {
-  tenantId: string;
-}
-
-/** An Adaptive Card as JSON, already expanded from its template. */
-export type CardJson = Record<string, unknown>;
-
-export interface OutgoingMessage {
-  text?: string;
-  card?: CardJson;
-}
+import type { Actor, ConversationAddress, IncomingFile, OutgoingMessage } from '../model/people';
 
 /** One incoming turn, as the core sees it. */
 export interface ChatTurn {
@@ -35,8 +15,12 @@ export interface ChatTurn {
   conversationKey: string;
   /** True in a 1:1 chat with the bot. */
   personal: boolean;
+  /** Files attached to the message, fetched by the edge (text files only). */
+  files: readonly IncomingFile[];
   /** Replies in this conversation; returns the new message's id. */
   reply(message: OutgoingMessage): Promise<string | undefined>;
+  /** Replaces a message this turn sent earlier (progress on a long check). */
+  update?(activityId: string, message: OutgoingMessage): Promise<void>;
 }
 
 /** Messages outside a turn: card updates and proactive notices. */

@@ -1,10 +1,10 @@
-/** Resolves the user an action names to exactly one UPN, or a choice card when several match. */
-import type { Action } from '../catalog/action';
+/** Resolves the user a command names to exactly one UPN, or a choice card when several match. */
 import { renderCard } from '../cards/render';
+import type { Command } from '../catalog/command';
 import { Refusal } from '../errors';
+import type { CardJson } from '../model/people';
 import { findUsers } from '../tenant/directory';
 import type { TenantPort } from '../tenant/port';
-import type { CardJson } from './ports';
 
 const maxChoices = 10;
 
@@ -15,25 +15,24 @@ export function noUserMatches(query: string, closest: readonly string[]): Refusa
 
 export async function resolveUserField(
   tenant: TenantPort,
-  action: Action,
+  command: Command,
   fields: Record<string, unknown>,
-): Promise<{ kind: 'one'; upn: string } | { kind: 'choice'; card: CardJson }> {
-  const field = action.userField!;
+): Promise<{ kind: 'one'; upn: string } | { kind: 'choice'; card: CardJson; count: number }> {
+  const field = command.userField!;
   const query = String(fields[field]);
-  const identity = action.input.safeParse({ ...fields, [field]: query });
+  const identity = command.input.safeParse({ ...fields, [field]: query });
   if (!identity.success) {
     const issue = identity.error.issues.find((i) => i.path[0] === field);
     if (issue) throw new Refusal('invalid-input', issue.message);
   }
   const match = await findUsers(tenant, query);
   if (match.kind === 'one') return { kind: 'one', upn: match.user.UserPrincipalName };
-  if (match.kind === 'none') {
-    throw noUserMatches(query, match.closest);
-  }
+  if (match.kind === 'none') throw noUserMatches(query, match.closest);
   const others = Object.fromEntries(Object.entries(fields).filter(([k, v]) => k !== field && typeof v === 'string'));
   const users = match.users.slice(0, maxChoices).map((u) => {
-    const choice = { action: action.id, ...others, [field]: u.UserPrincipalName };
+    const choice = { action: command.id, ...others, [field]: u.UserPrincipalName };
     return { label: `${u.DisplayName} (${u.UserPrincipalName})`, choice, fallbackChoice: { verb: 'chooseUser', ...choice } };
   });
-  return { kind: 'choice', card: renderCard('choose-user', { query, count: match.users.length, users }) };
+  const more = match.users.length > maxChoices ? ` Showing the first ${maxChoices}; narrow it with more of the name, a UPN, or a pattern such as "Bob K*".` : ' Pick one, or type a UPN.';
+  return { kind: 'choice', count: match.users.length, card: renderCard('choose-user', { query, count: match.users.length, hint: more.trim(), users }) };
 }

@@ -1,25 +1,27 @@
 /**
  * The conversation core: what Switchboard does with a command or a card click, independent of Teams.
+ * One path for every command: parse, resolve the user, ask for what is missing, validate, then by
+ * kind: a check answers, a change or batch files a request for approval, a decision decides.
  * Every handler either replies or throws a Refusal; one place turns errors into one-line answers.
  */
 import { randomUUID } from 'node:crypto';
-import type { Action } from '../catalog/action';
-import { actions, findAction } from '../catalog/index';
+import { renderCard } from '../cards/render';
+import type { BatchCommand, ChangeCommand, Command, CommandContext } from '../catalog/command';
 import type { Clock } from '../clock';
 import { oneLine, Refusal } from '../errors';
+import { parseCommand } from '../grammar/grammar';
 import type { Logger } from '../log';
+import type { Actor, CardJson, OutgoingMessage } from '../model/people';
+import type { RequestRecord } from '../model/request';
 import type { Store } from '../store/store';
 import type { TenantPort } from '../tenant/port';
 import type { Executor } from '../workflow/executor';
 import type { RequestNotifier } from '../workflow/notifier';
-import type { RequestService } from '../workflow/requests';
 import { requestCard } from '../workflow/request-view';
-import { renderCard } from '../cards/render';
-import { parseCommand } from '../grammar/grammar';
+import type { RequestService } from '../workflow/requests';
 import { CardAction, type CardActionResult } from './card-actions';
-import { builtinHandlers } from './builtins';
+import type { ChatOutbox, ChatTurn } from './ports';
 import { resolveUserField } from './resolve-user';
-import type { Actor, ChatOutbox, ChatTurn, OutgoingMessage } from './ports';
 
 export interface SwitchboardDeps {
   store: Store;
@@ -30,6 +32,7 @@ export interface SwitchboardDeps {
   outbox: ChatOutbox;
   clock: Clock;
   log: Logger;
+  commands: readonly Command[];
   allowedTenantIds: readonly string[];
   approverIds: readonly string[];
 }
@@ -37,19 +40,25 @@ export interface SwitchboardDeps {
 export class Switchboard {
   constructor(private readonly deps: SwitchboardDeps) {}
 
+  private findCommand(id: string): Command | undefined {
+    return this.deps.commands.find((c) => c.id === id);
+  }
+
   /** A typed command. Errors become a one-line reply; nothing else is sent back. */
   async onMessage(turn: ChatTurn, text: string): Promise<void> {
     await this.guarded(turn, async (actor) => {
-      const parsed = parseCommand(text, actions);
+      const parsed = parseCommand(text, this.deps.commands);
       switch (parsed.kind) {
-        case 'builtin':
-          return builtinHandlers[parsed.name](this.deps, turn, actor, parsed.args);
-        case 'action':
-          return this.startAction(turn, actor, parsed.action, parsed.args);
+        case 'command':
+          await this.start(turn, actor, parsed.command, parsed.args);
+          return;
         case 'ambiguous':
           throw new Refusal('unknown-command', `That command matches ${parsed.candidates.join(' and ')}; rephrase it.`);
-        case 'unknown':
-          throw new Refusal('unknown-command', `I don't know "${oneLine(text, 60)}".${parsed.suggestion ? ` Did you mean: ${parsed.suggestion}?` : ''} Type help for the commands.`);
+        case 'unknown': {
+          const s = parsed.suggestion;
+          const shown = s && (s.audience === 'everyone' || this.deps.requests.isApprover(actor)) ? s : undefined;
+          throw new Refusal('unknown-command', `I don't know "${oneLine(text, 60)}".${shown ? ` Did you mean ${shown.usage}? (${shown.summary})` : ''} Type help for the commands.`);
+        }
       }
     });
   }
@@ -57,38 +66,30 @@ export class Switchboard {
   /** A card button (Action.Execute invoke, or the Action.Submit fallback). The result answers the click. */
   async onCardAction(turn: ChatTurn, rawData: unknown): Promise<CardActionResult> {
     let result: CardActionResult = { text: 'Done.' };
-    await this.guarded(turn, async (actor) => {
-      const parsed = CardAction.safeParse(rawData);
-      if (!parsed.success) throw new Refusal('invalid-input', 'That card action is not one I know; the card may be from an older version.');
-      const a = parsed.data;
-      if (a.verb === 'approve' || a.verb === 'reject') {
-        let decided;
-        try {
-          decided = await this.deps.requests.decide(actor, a.requestId, a.verb, a.reason);
-        } catch (err) {
-          // A second click or a retried invoke gets the card as it stands, the same answer as the first.
-          if (!(err instanceof Refusal) || err.code !== 'request-closed') throw err;
-          const current = (await this.deps.store.getRequest(a.requestId))!;
-          result = { card: requestCard(current, findAction(current.action)!) };
+    await this.guarded(
+      turn,
+      async (actor) => {
+        const parsed = CardAction.safeParse(rawData);
+        if (!parsed.success) throw new Refusal('invalid-input', 'That card action is not one I know; the card may be from an older version.');
+        const a = parsed.data;
+        if (a.verb === 'approve' || a.verb === 'reject') {
+          result = await this.decideForCard(actor, a.requestId, a.verb, a.reason);
           return;
         }
-        const action = findAction(decided.action)!;
-        result = { card: requestCard(decided, action) };
-        // Answer the click first; the other copies of the card and the run follow.
-        setImmediate(() => {
-          void this.deps.notifier.refreshCards(decided);
-          if (decided.status === 'approved') this.deps.executor.schedule(decided.id);
-        });
-        return;
-      }
-      const action = findAction(a.action);
-      if (!action) throw new Refusal('invalid-input', `There is no action ${a.action}.`);
-      const { verb: _verb, action: _action, ...fields } = a;
-      const created = await this.startAction(turn, actor, action, fields);
-      result = { text: created ?? 'Noted.' };
-    }, (message) => {
-      result = { text: message };
-    });
+        if (a.verb === 'replan') {
+          result = { text: await this.replan(turn, actor, a.requestId) };
+          return;
+        }
+        const command = this.findCommand(a.action);
+        if (!command) throw new Refusal('invalid-input', `There is no command ${a.action}.`);
+        const { verb: _verb, action: _action, ...fields } = a;
+        const said = await this.start(turn, actor, command, fields);
+        result = { text: said ?? 'Noted.' };
+      },
+      (message) => {
+        result = { text: message };
+      },
+    );
     return result;
   }
 
@@ -113,53 +114,144 @@ export class Switchboard {
     }
   }
 
+  private context(turn: ChatTurn, actor: Actor): CommandContext {
+    return {
+      tenant: this.deps.tenant,
+      store: this.deps.store,
+      clock: this.deps.clock,
+      actor,
+      isApprover: this.deps.requests.isApprover(actor),
+      commands: this.deps.commands,
+      files: turn.files,
+      decide: async (requestId, verdict, reason) => {
+        const r = await this.decideForCard(actor, requestId, verdict, reason);
+        return r.card ? { text: `${requestId}: ${verdict === 'approve' ? 'approved' : 'rejected'}.`, card: r.card } : { text: r.text };
+      },
+    };
+  }
+
   /**
-   * Resolves the user, validates the input, and either shows the form (details missing) or plans the
-   * change and files the request. Returns a one-line summary when a request was filed.
+   * One path for every command: resolve the user, ask for what is missing (a form or a question),
+   * validate, then answer (check, decision) or file a request (change, batch). Returns a one-line
+   * summary for a card click to show.
    */
-  private async startAction(turn: ChatTurn, actor: Actor, action: Action, raw: Record<string, unknown>): Promise<string | undefined> {
-    const { tenant } = this.deps;
+  private async start(turn: ChatTurn, actor: Actor, command: Command, raw: Record<string, unknown>): Promise<string | undefined> {
+    const ctx = this.context(turn, actor);
+    if (command.audience === 'approvers' && !ctx.isApprover) throw new Refusal('not-an-approver', `Only an approver can use "${command.usage}".`);
     const fields = { ...raw };
-    if (action.userField && typeof fields[action.userField] === 'string') {
-      const resolved = await resolveUserField(tenant, action, fields);
+    if (command.userField && typeof fields[command.userField] === 'string' && fields[command.userField] !== '') {
+      const resolved = await resolveUserField(this.deps.tenant, command, fields);
       if (resolved.kind === 'choice') {
-        await turn.reply({ card: resolved.card });
-        return `"${String(raw[action.userField])}" matches several users; choose one.`;
+        await turn.reply({ text: `"${String(raw[command.userField])}" matches ${resolved.count} users; choose one.`, card: resolved.card });
+        return `"${String(raw[command.userField])}" matches several users; choose one.`;
       }
-      fields[action.userField] = resolved.upn;
+      fields[command.userField] = resolved.upn;
     }
-    const missing = action.required.filter((f) => fields[f] === undefined || fields[f] === '');
+    const missing = command.required.filter((f) => fields[f] === undefined || fields[f] === '');
     if (missing.length) {
-      await turn.reply({ card: await this.formCard(action, fields) });
-      return `Fill in the ${action.title.toLowerCase()} form.`;
+      if (command.formCard && command.formData) {
+        await turn.reply({ card: renderCard(command.formCard, await command.formData(ctx, fields)) });
+        return `Fill in the ${command.title.toLowerCase()} form.`;
+      }
+      const field = missing[0]!;
+      throw new Refusal('missing-input', command.ask?.[field] ?? `I need the ${field} for "${command.usage}".`);
     }
-    const input = action.input.safeParse(fields);
+    const input = command.input.safeParse(fields);
     if (!input.success) throw new Refusal('invalid-input', input.error.issues[0]?.message ?? 'That input is not valid.');
-    const plan = await action.plan({ tenant }, input.data);
-    const { request, existing } = await this.deps.requests.create({ actor, conversation: turn.conversation, action, params: input.data, plan });
-    const card = requestCard(request, action);
+    switch (command.kind) {
+      case 'check':
+      case 'decision': {
+        const answer = await command.run(ctx, input.data);
+        await turn.reply(answer);
+        return answer.text;
+      }
+      case 'change':
+        return this.fileChange(turn, actor, ctx, command, input.data);
+      case 'batch':
+        return this.fileBatch(turn, actor, ctx, command, input.data);
+    }
+  }
+
+  private async fileChange(turn: ChatTurn, actor: Actor, ctx: CommandContext, command: ChangeCommand, params: Record<string, unknown>, replans?: string): Promise<string> {
+    const plan = await command.plan(ctx, params);
+    const { request, existing } = await this.deps.requests.create({ actor, conversation: turn.conversation, command, params, plan, ...(replans ? { replans } : {}) });
+    return this.announce(turn, request, command, existing);
+  }
+
+  private async fileBatch(turn: ChatTurn, actor: Actor, ctx: CommandContext, command: BatchCommand, params: Record<string, unknown>): Promise<string> {
+    const items = await command.items(ctx, params);
+    const ready = items.filter((i) => i.verdict === 'ready');
+    if (ready.length === 0) {
+      const errors = items.filter((i) => i.verdict === 'error');
+      throw new Refusal('nothing-to-change', `Nothing to do: ${items.length - errors.length} of ${items.length} rows already have the wanted state${errors.length ? `, ${errors.length} in error (first: ${errors[0]!.label}: ${errors[0]!.reason})` : ''}.`);
+    }
+    const { target, subject } = command.describe(params, items);
+    const plan = {
+      target,
+      subject,
+      changes: [],
+      expectations: [],
+      steps: [],
+      commands: [],
+      locks: ready.flatMap((i) => i.parts.flatMap((p) => p.plan.locks)),
+      notes: [...new Set(ready.flatMap((i) => i.parts.flatMap((p) => p.plan.notes)))].slice(0, 5),
+    };
+    const { request, existing } = await this.deps.requests.create({ actor, conversation: turn.conversation, command, params, plan, items });
+    return this.announce(turn, request, command, existing);
+  }
+
+  /** The approval card to the conversation and to every approver's 1:1 chat. */
+  private async announce(turn: ChatTurn, request: RequestRecord, command: Command, existing: boolean): Promise<string> {
+    const card = (await this.deps.notifier.cardFor(request.id)) ?? requestCard(request, command);
     if (existing) {
       await turn.reply({ text: `You already asked for this: ${request.id} is ${request.status}.`, card });
       return `Already requested as ${request.id}.`;
     }
-    const activityId = await turn.reply({ text: `${request.id}: ${action.title} for ${plan.target} is waiting for an approver.`, card });
+    const activityId = await turn.reply({ text: `${request.id}: ${command.title} for ${request.plan.target} is waiting for an approver.`, card });
     if (activityId) await this.deps.store.addCard(request.id, { conversation: turn.conversation, activityId });
     await this.sendToApprovers(turn, request.id, card);
     return `Request ${request.id} sent for approval.`;
   }
 
-  private async formCard(action: Action, fields: Record<string, unknown>): Promise<OutgoingMessage['card']> {
-    const data = await action.formData({ tenant: this.deps.tenant }, fields);
-    return renderCard(action.formCard, data);
+  private async decideForCard(actor: Actor, requestId: string, verdict: 'approve' | 'reject', reason: string | undefined): Promise<CardActionResult> {
+    let decided: RequestRecord;
+    try {
+      decided = await this.deps.requests.decide(actor, requestId, verdict, reason);
+    } catch (err) {
+      // A second click or a retried invoke gets the card as it stands, the same answer as the first.
+      if (!(err instanceof Refusal) || err.code !== 'request-closed') throw err;
+      const card = await this.deps.notifier.cardFor(requestId);
+      return card ? { card } : { text: err.message };
+    }
+    const card = (await this.deps.notifier.cardFor(decided.id))!;
+    // Answer the click first; the other copies of the card and the run follow.
+    setImmediate(() => {
+      void this.deps.notifier.refreshCards(decided);
+      if (decided.status === 'approved') this.deps.executor.schedule(decided.id);
+    });
+    return { card };
+  }
+
+  /** A stale request is planned again from its input, as a new request that needs a new approval. */
+  private async replan(turn: ChatTurn, actor: Actor, requestId: string): Promise<string> {
+    const old = await this.deps.store.getRequest(requestId);
+    if (!old) throw new Refusal('request-not-found', `There is no request ${requestId}.`);
+    if (old.status !== 'stale') throw new Refusal('request-closed', `${requestId} is ${old.status}; only a request that went stale is re-planned.`);
+    const command = this.findCommand(old.command);
+    if (!command || command.kind !== 'change') throw new Refusal('invalid-input', `${requestId} cannot be re-planned.`);
+    const ctx = this.context(turn, actor);
+    const input = command.input.safeParse(old.params);
+    if (!input.success) throw new Refusal('invalid-input', input.error.issues[0]?.message ?? 'The stored input is no longer valid.');
+    return this.fileChange(turn, actor, ctx, command, input.data, requestId);
   }
 
   /** Approvers who have talked to the bot 1:1 get their own copy of the card, kept in step with the rest. */
-  private async sendToApprovers(turn: ChatTurn, requestId: string, card: NonNullable<OutgoingMessage['card']>): Promise<void> {
+  private async sendToApprovers(turn: ChatTurn, requestId: string, card: CardJson): Promise<void> {
     for (const approverId of this.deps.approverIds) {
       const address = await this.deps.store.getConversation(`user:${approverId.toLowerCase()}`);
       if (!address || JSON.stringify(address) === JSON.stringify(turn.conversation)) continue;
       try {
-        const activityId = await this.deps.outbox.send(address, { text: `Approval needed: ${requestId}`, card });
+        const activityId = await this.deps.outbox.send(address, { text: `Approval needed: ${requestId}`, card } satisfies OutgoingMessage);
         if (activityId) await this.deps.store.addCard(requestId, { conversation: address, activityId });
       } catch (err) {
         this.deps.log.warn({ err, requestId }, 'could not send the request to an approver');

@@ -1,29 +1,14 @@
 /**
- * The command grammar: built-in commands plus every action's patterns. A command must match exactly one
- * entry; more than one is a defect in the catalog (a test guards it) and is refused, never resolved by order.
+ * The command grammar: every command's patterns over the normalized text. A command must match exactly
+ * one entry; more than one is a defect in the catalog (a test guards it) and is refused, never resolved
+ * by order. What admins type is forgiven: @mentions, spacing, trailing commas and full stops.
  */
-import type { Action } from '../catalog/action';
+import type { Command } from '../catalog/command';
 import { distance } from '../tenant/directory';
 
-export interface BuiltinCommand {
-  name: 'help' | 'status' | 'pending' | 'history';
-  usage: string;
-  summary: string;
-  examples: string[];
-  patterns: RegExp[];
-}
-
-export const builtins: readonly BuiltinCommand[] = [
-  { name: 'help', usage: 'help', summary: 'Show what I can do.', examples: ['help', 'Help'], patterns: [/^(?:help|\?)$/i] },
-  { name: 'status', usage: 'status <user>', summary: 'Show a user\'s voice settings as the tenant reports them.', examples: ['status Bob Kelly', 'status bob.kelly@contoso.com'], patterns: [/^status\s+(?<user>.+)$/i] },
-  { name: 'pending', usage: 'pending', summary: 'List requests waiting for approval.', examples: ['pending'], patterns: [/^pending$/i] },
-  { name: 'history', usage: 'history [<user>]', summary: 'Show the audit log, for everyone or one user.', examples: ['history', 'history bob.kelly@contoso.com'], patterns: [/^history(?:\s+(?<user>.+))?$/i] },
-];
-
 export type ParsedCommand =
-  | { kind: 'builtin'; name: BuiltinCommand['name']; args: Record<string, string> }
-  | { kind: 'action'; action: Action; args: Record<string, string> }
-  | { kind: 'unknown'; suggestion?: string }
+  | { kind: 'command'; command: Command; args: Record<string, string> }
+  | { kind: 'unknown'; suggestion?: Command }
   | { kind: 'ambiguous'; candidates: string[] };
 
 /** Collapses whitespace, drops a leading @mention left as text and trailing sentence punctuation. */
@@ -33,44 +18,47 @@ export function normalize(text: string): string {
     .replace(/\u00a0/g, ' ')
     .trim()
     .replace(/^@\S+\s+/, '')
-    .replace(/[.!]+$/, '')
+    .replace(/[\s.,;:!]+$/, '')
     .replace(/\s+/g, ' ')
     .trim();
 }
 
 function groups(m: RegExpExecArray): Record<string, string> {
-  return Object.fromEntries(Object.entries(m.groups ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string').map(([k, v]) => [k, v.trim()]));
+  return Object.fromEntries(
+    Object.entries(m.groups ?? {})
+      .filter((e): e is [string, string] => typeof e[1] === 'string')
+      .map(([k, v]) => [k, v.trim().replace(/[,;]+$/, '')] as [string, string])
+      .filter(([, v]) => v !== ''),
+  );
 }
 
-export function parseCommand(text: string, actions: readonly Action[]): ParsedCommand {
+export function parseCommand(text: string, commands: readonly Command[]): ParsedCommand {
   const t = normalize(text);
-  const hits: ParsedCommand[] = [];
-  for (const b of builtins) {
-    for (const p of b.patterns) {
+  const hits: { command: Command; args: Record<string, string> }[] = [];
+  for (const c of commands) {
+    for (const p of c.patterns) {
       const m = p.exec(t);
-      if (m) hits.push({ kind: 'builtin', name: b.name, args: groups(m) });
+      if (m) {
+        hits.push({ command: c, args: groups(m) });
+        break;
+      }
     }
   }
-  for (const a of actions) {
-    for (const p of a.patterns) {
-      const m = p.exec(t);
-      if (m) hits.push({ kind: 'action', action: a, args: groups(m) });
-    }
-  }
-  if (hits.length === 1) return hits[0]!;
-  if (hits.length > 1) return { kind: 'ambiguous', candidates: hits.map((h) => (h.kind === 'action' ? h.action.id : h.kind === 'builtin' ? h.name : '')) };
-  return { kind: 'unknown', ...suggest(t, actions) };
+  if (hits.length === 1) return { kind: 'command', ...hits[0]! };
+  if (hits.length > 1) return { kind: 'ambiguous', candidates: hits.map((h) => h.command.id) };
+  const suggestion = suggest(t, commands);
+  return suggestion ? { kind: 'unknown', suggestion } : { kind: 'unknown' };
 }
 
-/** The usage line whose first words are closest to what was typed. */
-function suggest(text: string, actions: readonly Action[]): { suggestion?: string } {
-  const usages = [...builtins.map((b) => b.usage), ...actions.map((a) => a.usage)];
+/** The command whose first (literal) words are closest to what was typed. */
+function suggest(text: string, commands: readonly Command[]): Command | undefined {
   const head = (s: string, n: number) => s.toLowerCase().split(' ').slice(0, n).join(' ');
-  let best: { usage: string; d: number } | undefined;
-  for (const u of usages) {
-    const n = u.split(' ').filter((w) => !w.startsWith('<') && !w.startsWith('[')).length;
-    const d = distance(head(text, n), head(u, n));
-    if (!best || d < best.d) best = { usage: u, d };
+  let best: { command: Command; d: number } | undefined;
+  for (const c of commands) {
+    const literal = c.usage.split(' ').filter((w) => !w.startsWith('<') && !w.startsWith('[')).map((w) => w.split('|')[0]!);
+    const n = Math.min(literal.length, 3);
+    const d = distance(head(text, n), literal.slice(0, n).join(' ').toLowerCase());
+    if (!best || d < best.d) best = { command: c, d };
   }
-  return best && best.d <= 3 ? { suggestion: best.usage } : {};
+  return best && best.d <= 3 ? best.command : undefined;
 }

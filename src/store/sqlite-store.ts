@@ -6,10 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { ConversationAddress, Person } from '../chat/ports';
-import type { Outcome, RequestRecord, RequestStatus } from '../workflow/request';
+import type { Site } from '../model/inventory';
+import type { ConversationAddress, Person } from '../model/people';
+import type { Outcome } from '../model/plan';
+import { openStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
 import { chainHash, genesisHash } from './audit-chain';
-import type { AuditEntry, AuditInput, CardLocation, Store } from './store';
+import type { AuditEntry, AuditInput, BatchItemRecord, CardLocation, CreateResult, Store } from './store';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS requests (
@@ -31,7 +33,27 @@ CREATE TABLE IF NOT EXISTS requests (
   attempt INTEGER NOT NULL DEFAULT 0,
   lease_until TEXT,
   outcome TEXT,
-  dedupe_key TEXT NOT NULL
+  dedupe_key TEXT NOT NULL,
+  position INTEGER NOT NULL DEFAULT 0,
+  steps TEXT NOT NULL DEFAULT '[]',
+  next_run_at TEXT,
+  replans TEXT
+);
+CREATE TABLE IF NOT EXISTS request_locks (
+  lock TEXT PRIMARY KEY,
+  request_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS batch_items (
+  request_id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  item TEXT NOT NULL,
+  status TEXT NOT NULL,
+  result TEXT,
+  PRIMARY KEY (request_id, idx)
+);
+CREATE TABLE IF NOT EXISTS sites (
+  name_key TEXT PRIMARY KEY,
+  site TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS requests_status ON requests (status);
 CREATE INDEX IF NOT EXISTS requests_dedupe ON requests (dedupe_key, status);
@@ -71,7 +93,7 @@ function toRequest(r: Row): RequestRecord {
   const s = (k: string) => (r[k] === null || r[k] === undefined ? undefined : String(r[k]));
   return {
     id: String(r.id),
-    action: String(r.action),
+    command: String(r.action),
     params: JSON.parse(String(r.params)) as Record<string, unknown>,
     plan: JSON.parse(String(r.plan)) as RequestRecord['plan'],
     requester: { id: String(r.requester_id), name: String(r.requester_name) },
@@ -87,8 +109,15 @@ function toRequest(r: Row): RequestRecord {
     ...(s('lease_until') ? { leaseUntil: s('lease_until') } : {}),
     ...(s('outcome') ? { outcome: JSON.parse(s('outcome')!) as Outcome } : {}),
     dedupeKey: String(r.dedupe_key),
+    position: Number(r.position ?? 0),
+    steps: JSON.parse(String(r.steps ?? '[]')) as StepProgress[],
+    ...(s('next_run_at') ? { nextRunAt: s('next_run_at') } : {}),
+    ...(s('replans') ? { replans: s('replans') } : {}),
   };
 }
+
+/** Requests in these states hold their locks (a pending one only until it expires). */
+const holdingStatuses = openStatuses.filter((st) => st !== 'pending');
 
 function toAudit(r: Row): AuditEntry {
   const actor = JSON.parse(String(r.actor)) as Person | 'system';
@@ -144,6 +173,10 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(schema);
+    // Data directories from before step plans: add the runner's columns in place.
+    const columns = new Set((this.db.prepare('PRAGMA table_info(requests)').all() as Row[]).map((c) => String(c.name)));
+    const added: [string, string][] = [['position', 'INTEGER NOT NULL DEFAULT 0'], ['steps', "TEXT NOT NULL DEFAULT '[]'"], ['next_run_at', 'TEXT'], ['replans', 'TEXT']];
+    for (const [name, type] of added) if (!columns.has(name)) this.db.exec(`ALTER TABLE requests ADD COLUMN ${name} ${type}`);
     this.hints = new Database(file);
     this.hints.pragma('synchronous = NORMAL');
     this.hints.pragma('busy_timeout = 5000');
@@ -165,15 +198,27 @@ export class SqliteStore implements Store {
     return row ? toRequest(row) : undefined;
   }
 
-  async createRequest(r: RequestRecord, audit: AuditInput): Promise<void> {
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO requests (id, action, params, plan, requester_id, requester_name, tenant_id, conversation, status, created_at, expires_at, attempt, dedupe_key)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(r.id, r.action, JSON.stringify(r.params), JSON.stringify(r.plan), r.requester.id, r.requester.name, r.tenantId, JSON.stringify(r.conversation), r.status, r.createdAt, r.expiresAt, r.attempt, r.dedupeKey);
+  async createRequest(r: RequestRecord, audit: AuditInput, items: readonly Omit<BatchItemRecord, 'status'>[] = []): Promise<CreateResult> {
+    return this.db.transaction((): CreateResult => {
+      for (const lock of r.plan.locks) {
+        const holder = this.q(
+          `SELECT r.id FROM request_locks l JOIN requests r ON r.id = l.request_id
+           WHERE l.lock = ? AND (r.status IN (${holdingStatuses.map(() => '?').join(', ')}) OR (r.status = 'pending' AND r.expires_at > ?))`,
+        ).get(lock, ...holdingStatuses, r.createdAt) as Row | undefined;
+        if (holder) return { created: false, lock, heldBy: String(holder.id) };
+      }
+      this.q(
+        `INSERT INTO requests (id, action, params, plan, requester_id, requester_name, tenant_id, conversation, status, created_at, expires_at, attempt, dedupe_key, position, steps, replans)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(r.id, r.command, JSON.stringify(r.params), JSON.stringify(r.plan), r.requester.id, r.requester.name, r.tenantId, JSON.stringify(r.conversation), r.status, r.createdAt, r.expiresAt, r.attempt, r.dedupeKey, r.position, JSON.stringify(r.steps), r.replans ?? null);
+      for (const lock of r.plan.locks) {
+        this.q('INSERT INTO request_locks (lock, request_id) VALUES (?, ?) ON CONFLICT (lock) DO UPDATE SET request_id = excluded.request_id').run(lock, r.id);
+      }
+      for (const item of items) {
+        this.q('INSERT INTO batch_items (request_id, idx, item, status) VALUES (?, ?, ?, ?)').run(r.id, item.index, JSON.stringify(item), item.verdict === 'ready' ? 'pending' : 'skipped');
+      }
       this.appendAuditSync(audit);
+      return { created: true };
     })();
   }
 
@@ -183,8 +228,8 @@ export class SqliteStore implements Store {
 
   async findOpenByDedupeKey(dedupeKey: string, now: Date): Promise<RequestRecord | undefined> {
     const row = this.db
-      .prepare("SELECT * FROM requests WHERE dedupe_key = ? AND (status IN ('approved', 'running', 'unknown') OR (status = 'pending' AND expires_at > ?)) ORDER BY created_at DESC LIMIT 1")
-      .get(dedupeKey, now.toISOString()) as Row | undefined;
+      .prepare(`SELECT * FROM requests WHERE dedupe_key = ? AND (status IN (${holdingStatuses.map(() => '?').join(', ')}) OR (status = 'pending' AND expires_at > ?)) ORDER BY created_at DESC LIMIT 1`)
+      .get(dedupeKey, ...holdingStatuses, now.toISOString()) as Row | undefined;
     return row ? toRequest(row) : undefined;
   }
 
@@ -231,9 +276,9 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => {
       const changed = this.db
         .prepare(
-          "UPDATE requests SET status = 'running', attempt = attempt + 1, lease_until = ? WHERE id = ? AND (status = 'approved' OR (status IN ('running', 'unknown') AND (lease_until IS NULL OR lease_until <= ?)))",
+          "UPDATE requests SET status = 'running', attempt = attempt + 1, lease_until = ? WHERE id = ? AND (status = 'approved' OR (status = 'waiting' AND (next_run_at IS NULL OR next_run_at <= ?)) OR (status IN ('running', 'unknown') AND (lease_until IS NULL OR lease_until <= ?)))",
         )
-        .run(leaseUntil.toISOString(), id, now.toISOString()).changes;
+        .run(leaseUntil.toISOString(), id, now.toISOString(), now.toISOString()).changes;
       if (changed !== 1) return undefined;
       const claimed = this.getSync(id)!;
       this.appendAuditSync({ ...audit, detail: { ...audit.detail, attempt: claimed.attempt } });
@@ -244,7 +289,7 @@ export class SqliteStore implements Store {
   async finish(id: string, attempt: number, status: RequestStatus, outcome: Outcome, audit: AuditInput): Promise<RequestRecord | undefined> {
     return this.db.transaction(() => {
       const changed = this.db
-        .prepare("UPDATE requests SET status = ?, outcome = ?, lease_until = NULL WHERE id = ? AND status = 'running' AND attempt = ?")
+        .prepare("UPDATE requests SET status = ?, outcome = ?, lease_until = NULL, next_run_at = NULL WHERE id = ? AND status = 'running' AND attempt = ?")
         .run(status, JSON.stringify(outcome), id, attempt).changes;
       if (changed !== 1) return undefined;
       this.appendAuditSync(audit);
@@ -253,10 +298,57 @@ export class SqliteStore implements Store {
   }
 
   async listRecoverable(now: Date): Promise<RequestRecord[]> {
-    const rows = this.db
-      .prepare("SELECT * FROM requests WHERE status = 'approved' OR (status IN ('running', 'unknown') AND (lease_until IS NULL OR lease_until <= ?)) ORDER BY created_at")
-      .all(now.toISOString()) as Row[];
+    const rows = this.q(
+      "SELECT * FROM requests WHERE status IN ('approved', 'waiting') OR (status IN ('running', 'unknown') AND (lease_until IS NULL OR lease_until <= ?)) ORDER BY created_at",
+    ).all(now.toISOString()) as Row[];
     return rows.map(toRequest);
+  }
+
+  async saveProgress(id: string, attempt: number, position: number, steps: readonly StepProgress[], audit?: AuditInput): Promise<boolean> {
+    return this.db.transaction(() => {
+      const changed = this.q("UPDATE requests SET position = ?, steps = ? WHERE id = ? AND status = 'running' AND attempt = ?").run(position, JSON.stringify(steps), id, attempt).changes;
+      if (changed === 1 && audit) this.appendAuditSync(audit);
+      return changed === 1;
+    })();
+  }
+
+  async park(id: string, attempt: number, nextRunAt: Date, position: number, steps: readonly StepProgress[]): Promise<RequestRecord | undefined> {
+    const changed = this.q("UPDATE requests SET status = 'waiting', next_run_at = ?, position = ?, steps = ?, lease_until = NULL WHERE id = ? AND status = 'running' AND attempt = ?")
+      .run(nextRunAt.toISOString(), position, JSON.stringify(steps), id, attempt).changes;
+    return changed === 1 ? this.getSync(id) : undefined;
+  }
+
+  async listBatchItems(requestId: string): Promise<BatchItemRecord[]> {
+    return (this.q('SELECT * FROM batch_items WHERE request_id = ? ORDER BY idx').all(requestId) as Row[]).map((r) => ({
+      ...(JSON.parse(String(r.item)) as Omit<BatchItemRecord, 'status' | 'result'>),
+      status: String(r.status) as BatchItemRecord['status'],
+      ...(r.result !== null ? { result: JSON.parse(String(r.result)) as Outcome } : {}),
+    }));
+  }
+
+  async saveBatchItem(requestId: string, attempt: number, index: number, status: BatchItemRecord['status'], result?: Outcome): Promise<boolean> {
+    return this.db.transaction(() => {
+      const holder = this.q("SELECT 1 FROM requests WHERE id = ? AND status = 'running' AND attempt = ?").get(requestId, attempt);
+      if (!holder) return false;
+      this.q('UPDATE batch_items SET status = ?, result = ? WHERE request_id = ? AND idx = ?').run(status, result ? JSON.stringify(result) : null, requestId, index);
+      return true;
+    })();
+  }
+
+  async listSites(): Promise<Site[]> {
+    return (this.q('SELECT site FROM sites ORDER BY name_key').all() as Row[]).map((r) => JSON.parse(String(r.site)) as Site);
+  }
+
+  async getSite(name: string): Promise<Site | undefined> {
+    const row = this.q('SELECT site FROM sites WHERE name_key = ?').get(name.toLowerCase()) as Row | undefined;
+    return row ? (JSON.parse(String(row.site)) as Site) : undefined;
+  }
+
+  async putSite(site: Site, audit: AuditInput): Promise<void> {
+    this.db.transaction(() => {
+      this.q('INSERT INTO sites (name_key, site) VALUES (?, ?) ON CONFLICT (name_key) DO UPDATE SET site = excluded.site').run(site.name.toLowerCase(), JSON.stringify(site));
+      this.appendAuditSync(audit);
+    })();
   }
 
   async addCard(requestId: string, card: CardLocation): Promise<void> {

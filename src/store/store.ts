@@ -3,8 +3,10 @@
  * Async so that a PostgreSQL implementation fits the same interface. Every state change is a
  * compare-and-set on the current status, and its audit entry commits in the same transaction.
  */
-import type { ConversationAddress, Person } from '../chat/ports';
-import type { Outcome, RequestRecord, RequestStatus } from '../workflow/request';
+import type { Site } from '../model/inventory';
+import type { ConversationAddress, Person } from '../model/people';
+import type { Outcome } from '../model/plan';
+import type { RequestRecord, RequestStatus, StepProgress } from '../model/request';
 
 export interface AuditInput {
   at: string;
@@ -28,9 +30,26 @@ export interface CardLocation {
   activityId: string;
 }
 
+/** One item of a batch request as stored: its plan parts and, once run, its result. */
+export interface BatchItemRecord {
+  index: number;
+  key: string;
+  label: string;
+  verdict: 'ready' | 'skip' | 'error';
+  reason?: string;
+  parts: { command: string; params: Record<string, unknown>; plan: RequestRecord['plan'] }[];
+  status: 'pending' | 'running' | 'verified' | 'failed' | 'skipped';
+  result?: Outcome;
+}
+
+export type CreateResult = { created: true } | { created: false; lock: string; heldBy: string };
+
 export interface Store {
-  /** Stores a new request with its audit entry; nothing else happens before this commits. */
-  createRequest(request: RequestRecord, audit: AuditInput): Promise<void>;
+  /**
+   * Stores a new request with its audit entry and takes its plan's locks, all in one transaction;
+   * nothing else happens before this commits. Refused (nothing stored) when an open request holds a lock.
+   */
+  createRequest(request: RequestRecord, audit: AuditInput, items?: readonly Omit<BatchItemRecord, 'status'>[]): Promise<CreateResult>;
   getRequest(id: string): Promise<RequestRecord | undefined>;
   findOpenByDedupeKey(dedupeKey: string, now: Date): Promise<RequestRecord | undefined>;
   listRequests(filter: { statuses?: readonly RequestStatus[]; requesterId?: string; limit?: number }): Promise<RequestRecord[]>;
@@ -44,10 +63,24 @@ export interface Store {
    * number that fences out any older attempt. Undefined when someone else holds it.
    */
   claim(id: string, now: Date, leaseUntil: Date, audit: AuditInput): Promise<RequestRecord | undefined>;
+  /** Records the runner's place (step position and each step's progress), only by the attempt that holds the claim. */
+  saveProgress(id: string, attempt: number, position: number, steps: readonly StepProgress[], audit?: AuditInput): Promise<boolean>;
+  /** running -> waiting until `nextRunAt` (a wait step between polls), by the holding attempt. */
+  park(id: string, attempt: number, nextRunAt: Date, position: number, steps: readonly StepProgress[]): Promise<RequestRecord | undefined>;
   /** running -> final status, only by the attempt that holds the claim. */
   finish(id: string, attempt: number, status: RequestStatus, outcome: Outcome, audit: AuditInput): Promise<RequestRecord | undefined>;
-  /** Approved requests not yet started, and running ones whose lease lapsed (the process died). */
+  /** Approved requests not yet started, waiting ones (with their time), and running ones whose lease lapsed. */
   listRecoverable(now: Date): Promise<RequestRecord[]>;
+
+  listBatchItems(requestId: string): Promise<BatchItemRecord[]>;
+  /** Records one item's status and result, only by the attempt that holds the batch's claim. */
+  saveBatchItem(requestId: string, attempt: number, index: number, status: BatchItemRecord['status'], result?: Outcome): Promise<boolean>;
+
+  /** The bot's PSTN site inventory. */
+  listSites(): Promise<Site[]>;
+  getSite(name: string): Promise<Site | undefined>;
+  /** Creates or replaces a site, with its audit entry. */
+  putSite(site: Site, audit: AuditInput): Promise<void>;
 
   addCard(requestId: string, card: CardLocation): Promise<void>;
   listCards(requestId: string): Promise<CardLocation[]>;

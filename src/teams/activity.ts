@@ -1,6 +1,6 @@
 /** The parts of an incoming activity Switchboard relies on, parsed with zod where they enter. */
 import { z } from 'zod';
-import type { Actor } from '../chat/ports';
+import type { Actor, IncomingFile } from '../model/people';
 
 export const ActivityIdentity = z.object({
   from: z.object({ id: z.string(), name: z.string().optional(), aadObjectId: z.string().min(1).optional() }).optional(),
@@ -33,3 +33,37 @@ export const ExecuteInvokeValue = z.object({
   action: z.object({ type: z.string(), verb: z.string().max(40), data: z.record(z.string(), z.unknown()).optional() }),
   trigger: z.string().optional(),
 });
+
+/** Text files a message may carry: inline (text/csv) or, in a personal chat, a Teams file to download. */
+const maxFileBytes = 1024 * 1024;
+const Attachment = z.object({ contentType: z.string(), name: z.string().max(255).optional(), content: z.unknown().optional() });
+const TeamsFileInfo = z.object({ downloadUrl: z.url(), fileType: z.string().optional() });
+
+/**
+ * Reads a message's text attachments (CSV for bulk work). Teams gives a personal-chat file as a
+ * short-lived download URL; it is fetched with a timeout and a size cap. Anything else is ignored.
+ */
+export async function readAttachments(activity: { attachments?: unknown }): Promise<IncomingFile[]> {
+  const list = z.array(Attachment).safeParse(activity.attachments ?? []);
+  if (!list.success) return [];
+  const files: IncomingFile[] = [];
+  for (const a of list.data) {
+    const name = a.name ?? 'attachment';
+    if (/^text\/(csv|plain)$/i.test(a.contentType) && typeof a.content === 'string') {
+      if (a.content.length <= maxFileBytes) files.push({ name, contentType: a.contentType.toLowerCase(), text: a.content });
+      continue;
+    }
+    if (a.contentType === 'application/vnd.microsoft.teams.file.download.info') {
+      const info = TeamsFileInfo.safeParse(a.content);
+      if (!info.success) continue;
+      try {
+        const res = await fetch(info.data.downloadUrl, { signal: AbortSignal.timeout(10_000) });
+        const text = res.ok ? await res.text() : '';
+        if (res.ok && text.length <= maxFileBytes) files.push({ name, contentType: 'text/csv', text });
+      } catch {
+        // An unreachable or expired link is as if no file came; the command says what it needs.
+      }
+    }
+  }
+  return files;
+}

@@ -10,9 +10,10 @@ import {
 } from 'botbuilder';
 import type { ChatTurn } from '../chat/ports';
 import type { CardActionResult } from '../chat/card-actions';
+import type { IncomingFile } from '../model/people';
 import type { Switchboard } from '../chat/switchboard';
 import type { Store } from '../store/store';
-import { parseIdentity } from './activity';
+import { parseIdentity, readAttachments } from './activity';
 import { toActivity } from './outbox';
 
 export class SwitchboardBot extends TeamsActivityHandler {
@@ -25,7 +26,7 @@ export class SwitchboardBot extends TeamsActivityHandler {
       // Teams re-sends a message it thinks was lost, sometimes with the same id: answer it once.
       const seenKey = ctx.activity.id ? `${ctx.activity.conversation.id}|${ctx.activity.id}` : undefined;
       if (seenKey && (await this.store.alreadyHandled(seenKey))) return next();
-      const turn = this.turnFrom(ctx);
+      const turn = this.turnFrom(ctx, await readAttachments(ctx.activity));
       if (ctx.activity.value !== undefined && ctx.activity.value !== null) {
         // Action.Submit fallback from clients without Universal Actions.
         const result = await this.core.onCardAction(turn, ctx.activity.value);
@@ -48,15 +49,19 @@ export class SwitchboardBot extends TeamsActivityHandler {
       : { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: result.text as unknown as Record<string, unknown> };
   }
 
-  private turnFrom(ctx: TurnContext): ChatTurn {
+  private turnFrom(ctx: TurnContext, files: IncomingFile[] = []): ChatTurn {
     const identity = parseIdentity(ctx.activity);
     return {
+      files,
       actor: identity.actor,
       tenantId: identity.tenantId,
       conversation: TurnContext.getConversationReference(ctx.activity) as Record<string, unknown>,
       conversationKey: `conversation:${identity.conversationId}`,
       personal: identity.personal,
       reply: async (message) => (await ctx.sendActivity(toActivity(message)))?.id,
+      update: async (activityId, message) => {
+        await ctx.updateActivity({ ...toActivity(message), id: activityId });
+      },
     };
   }
 }

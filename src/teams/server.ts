@@ -9,11 +9,10 @@ import {
   type ConfigurationBotFrameworkAuthenticationOptions,
 } from 'botbuilder';
 import * as restify from 'restify';
-import { createCore, type Core } from '../app';
-import type { Clock } from '../clock';
+import type { Core } from '../app';
+import type { ChatOutbox } from '../chat/ports';
 import { isLoopback, type Config } from '../config';
 import type { Logger } from '../log';
-import type { TenantPort } from '../tenant/port';
 import { SwitchboardBot } from './bot';
 import { cacheConnectorClients, cacheUserTokenClients } from './connector-cache';
 import { TeamsOutbox } from './outbox';
@@ -29,7 +28,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, log: Logger, overrides: { clock?: Clock; tenant?: TenantPort; maintenanceMs?: number; turnsPerIteration?: number } = {}): Promise<RunningServer> {
+/** What the edge is handed: a way to build the core once the edge's outbox exists (main.ts composes it). */
+export type ComposeCore = (outbox: ChatOutbox) => Promise<Core>;
+
+export async function startServer(config: Config, log: Logger, compose: ComposeCore, overrides: { maintenanceMs?: number; turnsPerIteration?: number } = {}): Promise<RunningServer> {
   if (config.localMode && !isLoopback(config.HOST)) {
     throw new Error(`Refusing to start: authentication is off (MicrosoftAppId is empty) and HOST ${config.HOST} is not a loopback address.`);
   }
@@ -41,7 +43,7 @@ export async function startServer(config: Config, log: Logger, overrides: { cloc
   cacheConnectorClients();
   cacheUserTokenClients(auth);
   const adapter = new CloudAdapter(auth);
-  const core = await createCore({ config, outbox: new TeamsOutbox(adapter, config.MicrosoftAppId), log, ...overrides });
+  const core = await compose(new TeamsOutbox(adapter, config.MicrosoftAppId));
   const bot = new SwitchboardBot(core.switchboard, core.store);
   adapter.onTurnError = async (ctx, err) => {
     log.error({ err, activityId: ctx.activity.id }, 'turn failed');

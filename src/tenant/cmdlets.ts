@@ -28,6 +28,8 @@ export const OnlineUser = z.object({
   OnPremLineURI: z.string().nullish(),
   LineURI: z.string().nullish(),
   FeatureTypes: z.array(z.string()).nullish(),
+  /** The directory account's Department; the procedure sets it to HybridMediationServer on Mediation Server accounts. */
+  Department: z.string().nullish(),
 });
 export type OnlineUser = z.infer<typeof OnlineUser>;
 
@@ -52,9 +54,46 @@ export const HybridPstnSite = z.object({
 });
 export type HybridPstnSite = z.infer<typeof HybridPstnSite>;
 
+export const TenantFederationConfiguration = z.object({
+  Identity: z.string(),
+  SharedSipAddressSpace: z.boolean(),
+});
+export type TenantFederationConfiguration = z.infer<typeof TenantFederationConfiguration>;
+
+export const SipDomainStatus = z.enum(['Enabled', 'Disabled']);
+export const OnlineSipDomain = z.object({ Name: z.string(), Status: SipDomainStatus });
+export type OnlineSipDomain = z.infer<typeof OnlineSipDomain>;
+
+/** Get-CsHybridMediationServer: one Mediation Server's registration; all null until Set-CsHybridMediationServer ran. */
+export const HybridMediationServer = z.object({
+  Identity: z.string(),
+  Fqdn: z.string().nullable(),
+  AccessProxyExternalFqdn: z.string().nullable(),
+  /** sip:<Mediation Server FQDN>@<SIP domain> once registered. */
+  SipAddress: z.string().nullable(),
+});
+export type HybridMediationServer = z.infer<typeof HybridMediationServer>;
+
+/**
+ * Get-MgUser, restricted to what Switchboard reads. Simplified: the real cmdlet returns AssignedLicenses as objects
+ * with SkuId, and FeatureTypes is the Teams module's word (Get-CsOnlineUser), carried here so one read shows both.
+ */
+export const DirectoryUser = z.object({
+  Id: z.string(),
+  UserPrincipalName: z.string(),
+  DisplayName: z.string(),
+  Department: z.string().nullable(),
+  /** SKU part numbers, e.g. ENTERPRISEPREMIUM (E5). */
+  AssignedLicenses: z.array(z.string()),
+  FeatureTypes: z.array(z.string()),
+});
+export type DirectoryUser = z.infer<typeof DirectoryUser>;
+
 /** A free-text value bound to a string parameter. Length is capped; content is data, never code. */
 const Text = z.string().min(1).max(4096);
 const NoOutput = z.null();
+/** Graph and Entra cap Department at 64 characters. */
+const Department = z.string().min(1).max(64);
 
 export const cmdlets = {
   'Get-CsOnlineUser': {
@@ -70,7 +109,8 @@ export const cmdlets = {
       Identity: Text,
       EnterpriseVoiceEnabled: z.boolean().optional(),
       HostedVoiceMail: z.boolean().optional(),
-      OnPremLineURI: Text.optional(),
+      /** null clears the number (disabling voice). */
+      OnPremLineURI: Text.nullable().optional(),
     }),
     output: NoOutput,
   },
@@ -98,17 +138,82 @@ export const cmdlets = {
     params: z.strictObject({}),
     output: z.array(TenantHybridConfiguration),
   },
+  'Set-CsTenantHybridConfiguration': {
+    module: 'SkypeForBusiness',
+    effect: 'set',
+    params: z.strictObject({ PeerDestination: Text.optional(), UseOnPremDialPlan: z.boolean().optional() }),
+    output: NoOutput,
+  },
   'Get-CsHybridPSTNSite': {
     module: 'SkypeForBusiness',
     effect: 'read',
     params: z.strictObject({ Identity: Text.optional() }),
     output: z.array(HybridPstnSite),
   },
+  'Get-CsTenantFederationConfiguration': {
+    module: 'MicrosoftTeams',
+    effect: 'read',
+    params: z.strictObject({}),
+    output: z.array(TenantFederationConfiguration),
+  },
+  'Set-CsTenantFederationConfiguration': {
+    module: 'MicrosoftTeams',
+    effect: 'set',
+    params: z.strictObject({ SharedSipAddressSpace: z.boolean().optional() }),
+    output: NoOutput,
+  },
+  'Get-CsOnlineSipDomain': {
+    module: 'MicrosoftTeams',
+    effect: 'read',
+    params: z.strictObject({ Domain: Text.optional(), DomainStatus: SipDomainStatus.optional() }),
+    output: z.array(OnlineSipDomain),
+  },
+  'Get-CsHybridMediationServer': {
+    module: 'SkypeForBusiness',
+    effect: 'read',
+    /** The display name of the Mediation Server's user account. */
+    params: z.strictObject({ Identity: Text }),
+    output: z.array(HybridMediationServer),
+  },
+  'Set-CsHybridMediationServer': {
+    module: 'SkypeForBusiness',
+    effect: 'set',
+    /** Identity is the display name of the Mediation Server's user account, as the CCE procedure says. */
+    params: z.strictObject({ Identity: Text, Fqdn: Text, AccessProxyExternalFqdn: Text }),
+    output: NoOutput,
+  },
+  'Set-MsolUser': {
+    module: 'MSOnline',
+    effect: 'set',
+    params: z.strictObject({ UserPrincipalName: Text, Department: Department.optional() }),
+    output: NoOutput,
+  },
+  'Update-MgUser': {
+    module: 'Microsoft.Graph.Users',
+    effect: 'set',
+    /** UserId: the UPN or the object id. */
+    params: z.strictObject({ UserId: Text, Department: Department.optional() }),
+    output: NoOutput,
+  },
+  /** Not in cmdlet-signatures.json: the read-back for Update-MgUser / Set-MsolUser (Get-MgUser -UserId). */
+  'Get-MgUser': {
+    module: 'Microsoft.Graph.Users',
+    effect: 'read',
+    params: z.strictObject({ UserId: Text }),
+    output: z.array(DirectoryUser),
+  },
 } as const satisfies Record<string, { module: string; effect: CmdletEffect; params: z.ZodType; output: z.ZodType }>;
 
 export type CmdletName = keyof typeof cmdlets;
 export type CmdletParams<N extends CmdletName> = z.infer<(typeof cmdlets)[N]['params']>;
 export type CmdletOutput<N extends CmdletName> = z.infer<(typeof cmdlets)[N]['output']>;
+
+export const cmdletNames = Object.keys(cmdlets) as CmdletName[];
+
+/** The allow-listed cmdlets that the given PowerShell modules provide (e.g. a host without MSOnline has no Set-MsolUser). */
+export function cmdletsInModules(modules: readonly string[]): CmdletName[] {
+  return cmdletNames.filter((name) => modules.includes(cmdlets[name].module));
+}
 
 export function isCmdletName(name: string): name is CmdletName {
   return Object.prototype.hasOwnProperty.call(cmdlets, name);

@@ -47,6 +47,11 @@ export interface TenantDescription {
   backend: TenantBackendName;
   /** e.g. "MicrosoftTeams 7.3.0", "simulated (CCE-era cmdlet semantics)". */
   moduleVersion: string;
+  /**
+   * The allow-listed cmdlets the module in front of us has, so a command can choose (e.g. Set-MsolUser where
+   * MSOnline is loaded, Update-MgUser where it is not). The simulated tenant has them all.
+   */
+  availableCmdlets: readonly string[];
 }
 
 export type TenantErrorKind =

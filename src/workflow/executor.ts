@@ -1,21 +1,30 @@
 /**
- * Carries out approved requests: claim (with an attempt number that fences out stale runs), run the
- * approved calls exactly as planned, read the tenant back, record everything. After a crash, an
- * interrupted request is never re-run blindly: the tenant is read back first.
+ * The runner: carries out approved requests step by step. Each step's position, attempt and output
+ * are stored before and after it runs, under a claim whose attempt number fences out any older run.
+ * Before the first step the tenant is read again: if it no longer shows what the approver saw, nothing
+ * runs and the request goes stale. A wait step parks the request (`waiting`) between polls. After a
+ * crash the tenant is read back first, and the run resumes at the interrupted step, never from the top.
  */
-import { findAction } from '../catalog/index';
-import type { Action } from '../catalog/action';
+import type { BatchCommand, ChangeCommand, Command, ReadContext } from '../catalog/command';
 import type { Clock } from '../clock';
+import { oneLine } from '../errors';
 import type { Logger } from '../log';
-import type { Store } from '../store/store';
-import { parseCall, type CmdletCall } from '../tenant/cmdlets';
+import type { CallStep, Outcome, Plan, RecordStep, VerificationItem, WaitStep } from '../model/plan';
+import type { RequestRecord, StepProgress } from '../model/request';
+import type { BatchItemRecord, Store } from '../store/store';
+import { renderCall } from '../tenant/render';
 import { TenantError, type CmdletRunRecord, type TenantPort } from '../tenant/port';
 import type { RequestNotifier } from './notifier';
-import type { Outcome, RequestRecord } from './request';
-import { oneLine } from '../errors';
+import { bindCall, keepOutput, nextPollDelay, pollOnce, runCall, staleProperties, verifyAgainst } from './steps';
+
+type Finish = RequestRecord | undefined;
+/** What running one plan's steps came to, before the request is finished. */
+type StepsResult = { kind: 'done' } | { kind: 'parked' } | { kind: 'fenced' } | { kind: 'final'; status: 'verified' | 'failed' | 'stale'; outcome: Outcome };
 
 export class Executor {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private closed = false;
 
   constructor(
     private readonly store: Store,
@@ -23,120 +32,325 @@ export class Executor {
     private readonly notifier: RequestNotifier,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly findCommand: (id: string) => Command | undefined,
   ) {}
+
+  private get readContext(): ReadContext {
+    return { tenant: this.tenant, store: this.store, clock: this.clock };
+  }
 
   /** Starts a request in the background; the caller (an invoke) does not wait. */
   schedule(requestId: string): void {
+    if (this.closed) return;
     const p = this.execute(requestId).catch((err) => this.log.error({ err, requestId }, 'execution crashed'));
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
   }
 
-  /** Resolves when every scheduled execution has finished (tests, shutdown). */
+  /** Runs a waiting request again when its next poll is due (a timer here; maintenance catches the rest). */
+  private wake(r: Pick<RequestRecord, 'id' | 'nextRunAt'>): void {
+    if (this.closed || this.timers.has(r.id)) return;
+    const delay = r.nextRunAt ? new Date(r.nextRunAt).getTime() - this.clock.now().getTime() : 0;
+    if (delay <= 0) return this.schedule(r.id);
+    const timer = setTimeout(() => {
+      this.timers.delete(r.id);
+      this.schedule(r.id);
+    }, delay);
+    timer.unref();
+    this.timers.set(r.id, timer);
+  }
+
+  /** Resolves when every scheduled execution has finished (tests, shutdown). Parked requests stay parked. */
   async idle(): Promise<void> {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** At start: pick up approved requests never started and runs interrupted by a crash. */
+  /** Stops polling timers; running executions finish (await idle()). */
+  stop(): void {
+    this.closed = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** At start and periodically: approved requests never started, due waits, runs interrupted by a crash. */
   async recover(): Promise<void> {
-    for (const r of await this.store.listRecoverable(this.clock.now())) this.schedule(r.id);
+    for (const r of await this.store.listRecoverable(this.clock.now())) {
+      if (r.status === 'waiting') this.wake(r);
+      else this.schedule(r.id);
+    }
   }
 
   async execute(requestId: string): Promise<void> {
     const current = await this.store.getRequest(requestId);
     if (!current) return;
-    const action = findAction(current.action);
-    if (!action) return;
+    const command = this.findCommand(current.command);
+    if (!command || (command.kind !== 'change' && command.kind !== 'batch')) {
+      this.log.error({ requestId, command: current.command }, 'request names no change command of this catalog');
+      return;
+    }
     const interrupted = current.status === 'running' || current.status === 'unknown';
     const now = this.clock.now();
-    const lease = new Date(now.getTime() + action.timeoutMs * (current.plan.calls.length + 2) + 60_000);
+    const units = command.kind === 'batch' ? (await this.store.listBatchItems(requestId)).length * 3 : current.plan.steps.length;
+    const lease = new Date(now.getTime() + command.timeoutMs * (units + 2) + 60_000);
     const claimed = await this.store.claim(requestId, now, lease, {
-      at: now.toISOString(), actor: 'system', event: interrupted ? 'execution.resumed' : 'execution.started', requestId, subject: current.plan.subject,
+      at: now.toISOString(), actor: 'system', event: interrupted ? 'execution.resumed' : current.status === 'waiting' ? 'execution.poll' : 'execution.started', requestId, subject: current.plan.subject,
+      detail: { position: current.position },
     });
     if (!claimed) return;
-    await this.notifier.refreshCards(claimed);
+    if (current.status !== 'waiting') await this.notifier.refreshCards(claimed);
 
-    let finished: RequestRecord | undefined;
-    if (interrupted) {
-      finished = await this.reconcile(claimed, action);
-    } else {
-      finished = await this.runAndVerify(claimed, action);
-    }
+    const finished = command.kind === 'batch' ? await this.runBatch(claimed, command, interrupted) : await this.runRequest(claimed, command, interrupted);
     if (finished) {
       await this.notifier.refreshCards(finished);
       await this.notifier.tellRequester(finished);
     }
   }
 
-  /** The previous attempt died mid-run: read back, and re-run only what is idempotent by value. */
-  private async reconcile(r: RequestRecord, action: Action): Promise<RequestRecord | undefined> {
-    const input = action.input.parse(r.params);
+  private async runRequest(r: RequestRecord, command: ChangeCommand, interrupted: boolean): Promise<Finish> {
+    let input: Record<string, unknown>;
     try {
-      const items = await action.verify({ tenant: this.tenant }, input, r.plan);
-      if (items.every((i) => i.result !== 'fail')) {
-        return this.finish(r, 'verified', { verification: items, note: 'the change had landed before the interruption; verified by read-back' });
-      }
+      input = command.input.parse(r.params);
     } catch (err) {
-      this.log.warn({ err, requestId: r.id }, 'read-back after interruption failed');
+      return this.finish(r, 'failed', { error: oneLine(`The stored input no longer validates: ${(err as Error).message}`) });
     }
-    if (!action.idempotent) {
-      return this.finish(r, 'failed', { error: 'Interrupted mid-run and the tenant does not show the change; not re-run because this action is not safe to repeat. Check the tenant and request again.' });
-    }
-    return this.runAndVerify(r, action);
+    const result = await this.runSteps(r, command, input, r.plan, r.steps, r.position, interrupted, { park: true });
+    if (result.kind === 'parked' || result.kind === 'fenced') return undefined;
+    if (result.kind === 'final') return this.finish(r, result.status, result.outcome);
+    return this.finish(r, ...(await this.verify(command, input, r.plan)));
   }
 
-  private async runAndVerify(r: RequestRecord, action: Action): Promise<RequestRecord | undefined> {
-    const input = action.input.parse(r.params);
-    for (const stored of r.plan.calls) {
-      let c: CmdletCall;
+  /**
+   * Runs a plan's steps from `position`: the stale check before the first one, a read-back after an
+   * interruption, then each step with its progress stored around it.
+   */
+  private async runSteps(
+    r: RequestRecord,
+    command: ChangeCommand,
+    input: Record<string, unknown>,
+    plan: Plan,
+    stored: readonly StepProgress[],
+    position: number,
+    interrupted: boolean,
+    options: { park: boolean; save?: (position: number, steps: StepProgress[]) => Promise<boolean> },
+  ): Promise<StepsResult> {
+    const steps: StepProgress[] = plan.steps.map((_, i) => ({ ...(stored[i] ?? { status: 'pending', attempts: 0 }) }));
+    const save = options.save ?? ((pos: number, s: StepProgress[]) => this.store.saveProgress(r.id, r.attempt, pos, s));
+    const untouched = position === 0 && steps.every((s) => s.status === 'pending');
+
+    if (untouched || interrupted) {
+      let observed: Record<string, unknown>;
       try {
-        c = parseCall(stored);
+        observed = await command.observe(this.readContext, input, plan.subject);
       } catch (err) {
-        return this.finish(r, 'failed', { error: oneLine((err as Error).message) });
+        return { kind: 'final', status: 'failed', outcome: { error: oneLine(`Could not read the tenant before running: ${(err as Error).message}`), note: 'nothing ran' } };
       }
-      try {
-        const run = await runCall(this.tenant, c, { requestId: r.id, timeoutMs: action.timeoutMs });
-        await this.auditRun(r, run.record);
-      } catch (err) {
-        if (err instanceof TenantError) {
-          if (err.record) await this.auditRun(r, err.record);
-          const error = oneLine(`${stored.cmdlet}: ${err.message}`);
-          // A timeout or a crash leaves the outcome unknown: read the tenant back instead of guessing.
-          if (err.kind === 'timeout' || err.kind === 'crashed') return this.afterUnknownOutcome(r, action, input, error);
-          return this.finish(r, 'failed', { error });
+      if (untouched && !interrupted) {
+        // Approval is bound to the state the approver saw: anything else, and nothing runs.
+        const stale = staleProperties(plan.changes, observed);
+        if (stale.length) return { kind: 'final', status: 'stale', outcome: { stale, error: `The tenant changed since this was approved: ${stale.map((s) => `${s.property} was ${s.approved}, is now ${s.now}`).join('; ')}. Nothing ran; re-plan to go on.` } };
+      } else {
+        const verification = verifyAgainst(plan.expectations, observed);
+        if (plan.changes.length && verification.every((v) => v.result !== 'fail')) {
+          return { kind: 'final', status: 'verified', outcome: { verification, note: 'the change had landed before the interruption; verified by read-back, nothing re-run' } };
         }
-        throw err;
+        const step = plan.steps[position];
+        if (step && steps[position]?.status === 'running' && !step.repeatSafe) {
+          return { kind: 'final', status: 'failed', outcome: { verification, error: `Interrupted during step ${position + 1} (${step.title}), which is not safe to repeat, and the tenant does not show the change. Check the tenant and request again.` } };
+        }
       }
     }
+
+    for (let pos = position; pos < plan.steps.length; pos++) {
+      const step = plan.steps[pos]!;
+      const progress = steps[pos]!;
+      if (progress.status === 'done') continue;
+      if (step.kind === 'wait') {
+        const waited = await this.waitStep(r, command, step, pos, steps, options.park, save);
+        if (waited) return waited;
+        continue;
+      }
+      progress.status = 'running';
+      progress.attempts += 1;
+      progress.startedAt = this.clock.now().toISOString();
+      if (step.kind === 'record') {
+        if (!(await save(pos, steps))) return { kind: 'fenced' };
+        await this.recordSite(r, step);
+      } else {
+        const ran = await this.callStep(r, command, input, plan, step, pos, steps, save);
+        if (ran) return ran;
+      }
+      progress.status = 'done';
+      progress.finishedAt = this.clock.now().toISOString();
+      if (!(await save(pos + 1, steps))) return { kind: 'fenced' };
+    }
+    return { kind: 'done' };
+  }
+
+  private async callStep(
+    r: RequestRecord,
+    command: ChangeCommand,
+    input: Record<string, unknown>,
+    plan: Plan,
+    step: CallStep,
+    pos: number,
+    steps: StepProgress[],
+    save: (position: number, steps: StepProgress[]) => Promise<boolean>,
+  ): Promise<StepsResult | undefined> {
+    const progress = steps[pos]!;
+    let bound;
     try {
-      const verification = await action.verify({ tenant: this.tenant }, input, r.plan);
-      const ok = verification.every((v) => v.result !== 'fail');
-      return this.finish(r, ok ? 'verified' : 'failed', { verification, ...(ok ? {} : { error: 'The change ran but the read-back does not match.' }) });
+      bound = bindCall(step, steps);
     } catch (err) {
-      return this.finish(r, 'failed', { error: oneLine(`The change ran but could not be read back: ${(err as Error).message}`) });
+      progress.status = 'failed';
+      await save(pos, steps);
+      return { kind: 'final', status: 'failed', outcome: { error: oneLine(`Step ${pos + 1} (${step.title}): ${(err as Error).message}`) } };
     }
-  }
-
-  private async afterUnknownOutcome(r: RequestRecord, action: Action, input: Record<string, unknown>, error: string): Promise<RequestRecord | undefined> {
+    progress.bound = renderCall(bound);
+    // Recorded as running before the tenant sees it, so a crash from here on is read back, not guessed.
+    if (!(await save(pos, steps))) return { kind: 'fenced' };
     try {
-      const verification = await action.verify({ tenant: this.tenant }, input, r.plan);
-      if (verification.every((v) => v.result !== 'fail')) {
-        return this.finish(r, 'verified', { verification, note: 'the command did not answer in time, but the read-back shows the change' });
+      const run = await runCall(this.tenant, bound, { requestId: r.id, timeoutMs: command.timeoutMs });
+      progress.output = keepOutput(run.output);
+      await this.auditRun(r, run.record, pos);
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof TenantError)) throw err;
+      if (err.record) await this.auditRun(r, err.record, pos);
+      const where = plan.steps.length > 1 ? `Step ${pos + 1} of ${plan.steps.length}, ${step.cmdlet}` : step.cmdlet;
+      const error = oneLine(`${where}: ${err.message}`);
+      if (err.kind === 'timeout' || err.kind === 'crashed') {
+        // A timeout or a crash leaves the outcome unknown: read the tenant back instead of guessing.
+        const [status, outcome] = await this.verify(command, input, plan);
+        if (status === 'verified') return { kind: 'final', status, outcome: { ...outcome, note: 'the command did not answer in time, but the read-back shows the change' } };
+        return { kind: 'final', status: 'failed', outcome: { ...(outcome.verification ? { verification: outcome.verification } : {}), error, note: 'read back: the change is not in the tenant' } };
       }
-      return this.finish(r, 'failed', { verification, error, note: 'read back: the change is not in the tenant' });
-    } catch (readErr) {
-      return this.finish(r, 'failed', { error: oneLine(`${error} Reading the tenant back failed too (${(readErr as Error).message}); check the user before trying again.`) });
+      progress.status = 'failed';
+      await save(pos, steps);
+      return { kind: 'final', status: 'failed', outcome: { error } };
     }
   }
 
-  private async auditRun(r: RequestRecord, record: CmdletRunRecord): Promise<void> {
-    await this.store.appendAudit({
-      at: this.clock.now().toISOString(), actor: 'system', event: 'cmdlet.run', requestId: r.id, subject: r.plan.subject,
-      code: record.outcome, detail: { ...record },
+  /** One poll of a wait step: done (undefined), or the request is parked until the next poll, or gives up. */
+  private async waitStep(
+    r: RequestRecord,
+    command: ChangeCommand,
+    step: WaitStep,
+    pos: number,
+    steps: StepProgress[],
+    park: boolean,
+    save: (position: number, steps: StepProgress[]) => Promise<boolean>,
+  ): Promise<StepsResult | undefined> {
+    const progress = steps[pos]!;
+    const now = this.clock.now();
+    progress.status = 'running';
+    progress.waitStartedAt ??= now.toISOString();
+    progress.startedAt ??= progress.waitStartedAt;
+    let result;
+    try {
+      result = await pollOnce(this.tenant, step, { requestId: r.id, timeoutMs: command.timeoutMs });
+    } catch (err) {
+      progress.status = 'failed';
+      await save(pos, steps);
+      return { kind: 'final', status: 'failed', outcome: { error: oneLine(`Step ${pos + 1} (${step.title}): ${(err as Error).message}`) } };
+    }
+    progress.polls = (progress.polls ?? 0) + 1;
+    if (result.met) {
+      progress.output = result.output;
+      return undefined;
+    }
+    const elapsed = now.getTime() - new Date(progress.waitStartedAt).getTime();
+    if (elapsed >= step.deadlineMs) {
+      progress.status = 'failed';
+      await save(pos, steps);
+      return { kind: 'final', status: 'failed', outcome: { error: step.onDeadline } };
+    }
+    const delay = nextPollDelay(step, progress.polls - 1, elapsed);
+    if (!park) {
+      // Inside a batch there is no parking: wait here (bounded by the step's deadline).
+      if (!(await save(pos, steps))) return { kind: 'fenced' };
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      return this.waitStep(r, command, step, pos, steps, park, save);
+    }
+    const parked = await this.store.park(r.id, r.attempt, new Date(now.getTime() + delay), pos, steps);
+    if (!parked) return { kind: 'fenced' };
+    if (progress.polls === 1) await this.notifier.tellProgress(parked, `${r.id}: waiting for ${step.title.toLowerCase()} (checked every few minutes, up to ${Math.round(step.deadlineMs / 60_000)} min). The card shows each check.`);
+    await this.notifier.refreshCards(parked);
+    this.wake(parked);
+    return { kind: 'parked' };
+  }
+
+  private async recordSite(r: RequestRecord, step: RecordStep): Promise<void> {
+    await this.store.putSite(step.site, {
+      at: this.clock.now().toISOString(), actor: 'system', event: 'inventory.site', requestId: r.id, subject: `site:${step.site.name.toLowerCase()}`,
+      detail: { site: step.site },
     });
   }
 
-  private async finish(r: RequestRecord, status: 'verified' | 'failed', outcome: Outcome): Promise<RequestRecord | undefined> {
+  /** Reads the tenant back and judges every expectation of the plan. */
+  private async verify(command: ChangeCommand, input: Record<string, unknown>, plan: Plan): Promise<['verified' | 'failed', Outcome]> {
+    try {
+      const verification = verifyAgainst(plan.expectations, await command.observe(this.readContext, input, plan.subject));
+      const ok = verification.every((v) => v.result !== 'fail');
+      return [ok ? 'verified' : 'failed', { verification, ...(ok ? {} : { error: 'The change ran but the read-back does not match.' }) }];
+    } catch (err) {
+      return ['failed', { error: oneLine(`The change ran but could not be read back: ${(err as Error).message}`) }];
+    }
+  }
+
+  /** A batch: each ready item's parts run in order; a failing item does not stop the others. */
+  private async runBatch(r: RequestRecord, _command: BatchCommand, interrupted: boolean): Promise<Finish> {
+    const items = await this.store.listBatchItems(r.id);
+    const progress = this.notifier.batchProgress(r.id);
+    for (const item of items) {
+      if (item.status !== 'pending' && item.status !== 'running') continue;
+      const resumed = interrupted && item.status === 'running';
+      if (!(await this.store.saveBatchItem(r.id, r.attempt, item.index, 'running'))) return undefined;
+      const [status, outcome] = await this.runItem(r, item, resumed);
+      if (!(await this.store.saveBatchItem(r.id, r.attempt, item.index, status, outcome))) return undefined;
+      progress.tick();
+    }
+    await progress.flush();
+    const done = await this.store.listBatchItems(r.id);
+    const count = (s: BatchItemRecord['status']) => done.filter((i) => i.status === s).length;
+    const failed = count('failed');
+    const summary = `${count('verified')} verified, ${failed} failed, ${count('skipped')} skipped`;
+    return this.finish(r, failed ? 'failed' : 'verified', { note: summary, ...(failed ? { error: `${failed} of ${done.length} rows failed; the results list each one.` } : {}) });
+  }
+
+  private async runItem(r: RequestRecord, item: BatchItemRecord, resumed: boolean): Promise<['verified' | 'failed', Outcome]> {
+    const verification: VerificationItem[] = [];
+    for (const part of item.parts) {
+      const command = this.findCommand(part.command);
+      if (!command || command.kind !== 'change') return ['failed', { error: `No change command ${part.command}.`, verification }];
+      let input: Record<string, unknown>;
+      try {
+        input = command.input.parse(part.params);
+      } catch (err) {
+        return ['failed', { error: oneLine((err as Error).message), verification }];
+      }
+      const noSave = async () => true;
+      const result = await this.runSteps(r, command, input, part.plan, [], 0, resumed, { park: false, save: noSave });
+      if (result.kind === 'fenced' || result.kind === 'parked') return ['failed', { error: 'interrupted', verification }];
+      if (result.kind === 'final') {
+        verification.push(...(result.outcome.verification ?? []));
+        if (result.status !== 'verified') return ['failed', { ...result.outcome, verification }];
+        continue;
+      }
+      const [status, outcome] = await this.verify(command, input, part.plan);
+      verification.push(...(outcome.verification ?? []));
+      if (status !== 'verified') return ['failed', { ...outcome, verification }];
+    }
+    return ['verified', { verification }];
+  }
+
+  private async auditRun(r: RequestRecord, record: CmdletRunRecord, pos: number): Promise<void> {
+    await this.store.appendAudit({
+      at: this.clock.now().toISOString(), actor: 'system', event: 'cmdlet.run', requestId: r.id, subject: r.plan.subject,
+      code: record.outcome, detail: { ...record, step: pos + 1 },
+    });
+  }
+
+  private async finish(r: RequestRecord, status: 'verified' | 'failed' | 'stale', outcome: Outcome): Promise<Finish> {
     const done = await this.store.finish(r.id, r.attempt, status, outcome, {
       at: this.clock.now().toISOString(), actor: 'system', event: `execution.${status}`, requestId: r.id, subject: r.plan.subject,
       detail: { attempt: r.attempt, ...outcome },
@@ -144,9 +358,4 @@ export class Executor {
     if (!done) this.log.warn({ requestId: r.id, attempt: r.attempt }, 'a newer attempt holds this request; result dropped');
     return done;
   }
-}
-
-/** Runs a validated call. The one cast is sound: parseCall checked params against this cmdlet's schema. */
-export function runCall(tenant: TenantPort, c: CmdletCall, options: { requestId: string; timeoutMs: number }) {
-  return tenant.run(c.cmdlet, c.params as never, options);
 }

@@ -2,18 +2,22 @@
  * Keeps every copy of a request's card current (updateActivity, a PUT, safe to repeat) and tells the
  * requester the outcome. A failed send is logged and never fails the request: the store is the truth.
  */
-import { findAction } from '../catalog/index';
+import type { Command } from '../catalog/command';
 import type { ChatOutbox } from '../chat/ports';
 import type { Logger } from '../log';
+import type { RequestRecord } from '../model/request';
 import type { Store } from '../store/store';
-import type { RequestRecord } from './request';
-import { requestCard, verificationSummary } from './request-view';
+import { batchResultsCsv, requestCard, verificationSummary } from './request-view';
+
+/** Card updates of a running batch: at most one per this interval (Teams throttles edits per conversation). */
+const batchUpdateMs = 3_000;
 
 export class RequestNotifier {
   constructor(
     private readonly store: Store,
     private readonly outbox: ChatOutbox,
     private readonly log: Logger,
+    private readonly findCommand: (id: string) => Command | undefined,
   ) {}
 
   private readonly chains = new Map<string, Promise<void>>();
@@ -32,26 +36,65 @@ export class RequestNotifier {
     return next;
   }
 
-  private async refreshNow(requestId: string): Promise<void> {
+  /** The card of a request as the store holds it now (also the answer to a click). */
+  async cardFor(requestId: string) {
     const request = await this.store.getRequest(requestId);
-    const action = request && findAction(request.action);
-    if (!request || !action) return;
-    const card = requestCard(request, action);
-    for (const location of await this.store.listCards(request.id)) {
+    const command = request && this.findCommand(request.command);
+    if (!request || !command) return undefined;
+    const items = command.kind === 'batch' ? await this.store.listBatchItems(request.id) : undefined;
+    return requestCard(request, command, items);
+  }
+
+  private async refreshNow(requestId: string): Promise<void> {
+    const card = await this.cardFor(requestId);
+    if (!card) return;
+    for (const location of await this.store.listCards(requestId)) {
       try {
         await this.outbox.update(location.conversation, location.activityId, { card });
       } catch (err) {
-        this.log.warn({ err, requestId: request.id, activityId: location.activityId }, 'could not update a request card');
+        this.log.warn({ err, requestId, activityId: location.activityId }, 'could not update a request card');
       }
+    }
+  }
+
+  /** A batch's progress: card updates throttled to one per interval, and a last one when it ends. */
+  batchProgress(requestId: string): { tick(): void; flush(): Promise<void> } {
+    let last = 0;
+    let pending = false;
+    return {
+      tick: () => {
+        const now = Date.now();
+        if (now - last >= batchUpdateMs) {
+          last = now;
+          void this.refreshCards({ id: requestId });
+        } else pending = true;
+      },
+      flush: async () => {
+        if (pending) await this.refreshCards({ id: requestId });
+      },
+    };
+  }
+
+  /** A line in the requester's conversation while a request waits (e.g. for an account to sync). */
+  async tellProgress(request: RequestRecord, text: string): Promise<void> {
+    try {
+      await this.outbox.send(request.conversation, { text });
+    } catch (err) {
+      this.log.warn({ err, requestId: request.id }, 'could not post progress');
     }
   }
 
   /** The final word to the requester, in the conversation the request came from, with the read-back. */
   async tellRequester(request: RequestRecord): Promise<void> {
-    const action = findAction(request.action);
-    if (!action) return;
+    const command = this.findCommand(request.command);
+    if (!command) return;
     try {
-      await this.outbox.send(request.conversation, { text: verificationSummary(request), card: requestCard(request, action) });
+      const items = command.kind === 'batch' ? await this.store.listBatchItems(request.id) : undefined;
+      await this.outbox.send(request.conversation, {
+        text: verificationSummary(request),
+        card: requestCard(request, command, items),
+        ...(items ? { file: { name: `${request.id}-results.csv`, contentType: 'text/csv', text: batchResultsCsv(items) } } : {}),
+      });
     } catch (err) {
       this.log.warn({ err, requestId: request.id }, 'could not notify the requester');
     }

@@ -3,13 +3,14 @@
  * request and the verified identity of whoever clicked; nothing in card data is trusted but the id.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Action } from '../catalog/action';
-import { canonicalJson } from '../store/audit-chain';
-import type { Actor, ConversationAddress } from '../chat/ports';
+import type { BatchItem } from '../catalog/command';
 import type { Clock } from '../clock';
 import { Refusal } from '../errors';
+import type { Actor, ConversationAddress } from '../model/people';
+import type { Plan } from '../model/plan';
+import type { RequestRecord } from '../model/request';
+import { canonicalJson } from '../store/audit-chain';
 import type { Store } from '../store/store';
-import type { Plan, RequestRecord } from './request';
 
 export interface ApprovalPolicy {
   approverIds: readonly string[];
@@ -35,17 +36,26 @@ export class RequestService {
   }
 
   /**
-   * Stores a new request (or returns the open one with the same action, parameters and requester, so
-   * that a re-sent message does not make a second request).
+   * Stores a new request (or returns the open one with the same command, parameters and requester, so
+   * that a re-sent message does not make a second request). Refused with the holder's id when another
+   * open request already changes the same property of the same subject, or names the same number.
    */
-  async create(args: { actor: Actor; conversation: ConversationAddress; action: Action; params: Record<string, unknown>; plan: Plan }): Promise<{ request: RequestRecord; existing: boolean }> {
+  async create(args: {
+    actor: Actor;
+    conversation: ConversationAddress;
+    command: { id: string; title: string };
+    params: Record<string, unknown>;
+    plan: Plan;
+    items?: readonly BatchItem[];
+    replans?: string;
+  }): Promise<{ request: RequestRecord; existing: boolean }> {
     const now = this.clock.now();
-    const dedupeKey = createHash('sha256').update(canonicalJson({ a: args.action.id, p: args.params, r: args.actor.id.toLowerCase() })).digest('hex');
+    const dedupeKey = createHash('sha256').update(canonicalJson({ a: args.command.id, p: args.params, r: args.actor.id.toLowerCase() })).digest('hex');
     const open = await this.store.findOpenByDedupeKey(dedupeKey, now);
     if (open) return { request: open, existing: true };
     const request: RequestRecord = {
       id: newRequestId(),
-      action: args.action.id,
+      command: args.command.id,
       params: args.params,
       plan: args.plan,
       requester: { id: args.actor.id, name: args.actor.name },
@@ -56,15 +66,28 @@ export class RequestService {
       expiresAt: new Date(now.getTime() + this.policy.ttlHours * 3_600_000).toISOString(),
       attempt: 0,
       dedupeKey,
+      position: 0,
+      steps: args.plan.steps.map(() => ({ status: 'pending', attempts: 0 })),
+      ...(args.replans ? { replans: args.replans } : {}),
     };
-    await this.store.createRequest(request, {
-      at: request.createdAt,
-      actor: request.requester,
-      event: 'request.created',
-      requestId: request.id,
-      subject: args.plan.subject,
-      detail: { action: request.action, params: request.params, changes: args.plan.changes, commands: args.plan.commands },
-    });
+    const items = (args.items ?? []).map((item, index) => ({ index, ...item }));
+    const result = await this.store.createRequest(
+      request,
+      {
+        at: request.createdAt,
+        actor: request.requester,
+        event: 'request.created',
+        requestId: request.id,
+        subject: args.plan.subject,
+        detail: { command: request.command, params: request.params, changes: args.plan.changes, commands: args.plan.commands, ...(items.length ? { items: items.length } : {}), ...(args.replans ? { replans: args.replans } : {}) },
+      },
+      items,
+    );
+    if (!result.created) {
+      const holder = await this.store.getRequest(result.heldBy);
+      const what = result.lock.startsWith('number:') ? `The number ${result.lock.slice('number:'.length)} is` : `${holder?.plan.target ?? 'That'} (${result.lock.split('|')[1] ?? 'this property'}) is`;
+      throw new Refusal('request-held', `${what} already held by open request ${result.heldBy} (${holder?.status ?? 'open'}${holder ? `, ${holder.plan.target}` : ''}); decide on that one first, or wait for it to finish.`);
+    }
     return { request, existing: false };
   }
 

@@ -7,7 +7,10 @@
 #   stub-store/<stamp>/    the store for the seed with that stamp (older stores are deleted when a new one starts):
 #     users/<n>.json       the current state of user n (index in the seed's users array), for users changed since
 #                          the seed was loaded; one line of JSON, written to a temporary file and renamed over.
-#     changes.log          one line "<n>" per user write, appended before users/<n>.json is replaced.
+#     changes.log          one line "<n>" per user write, appended before users/<n>.json is replaced, and one line
+#                          "tenant" per write of tenant.json.
+#     tenant.json          the tenant-wide settings (hybrid, federation, ...: the seed without its users) once a
+#                          cmdlet changed one.
 #
 # Why: re-serialising and rewriting a 1,000-user document on every Set-CsUser cost tens of milliseconds. Now a write
 # is one small file and one appended line; each process keeps the parsed tenant, and under the lock it stats the
@@ -83,13 +86,15 @@ function Read-StubStore([string]$Seed, [string]$Stamp) {
         [void][IO.Directory]::CreateDirectory($usersDir)
         [IO.File]::WriteAllText($log, '')
     }
+    $tenantFile = [IO.Path]::Combine($dir, 'tenant.json')
+    if ([IO.File]::Exists($tenantFile)) { $state = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($tenantFile)) -AsHashtable -Depth 10 }
     foreach ($file in [IO.Directory]::GetFiles($usersDir)) {
         $n = Get-StubUserFileIndex ([IO.Path]::GetFileName($file)) $users.Count
         if ($n -ge 0) { $users[$n] = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($file)) -AsHashtable -Depth 5 }
     }
     $script:Cache = @{
         Seed = $Seed; Stamp = $Stamp; State = $state; Users = $users; Index = (New-StubIndex $users)
-        UsersDir = $usersDir; Log = $log; Offset = [IO.FileInfo]::new($log).Length
+        UsersDir = $usersDir; TenantFile = $tenantFile; Log = $log; Offset = [IO.FileInfo]::new($log).Length
     }
 }
 
@@ -119,7 +124,9 @@ function Sync-StubState {
     $end = [Array]::LastIndexOf($bytes, [byte]10, $read - 1)
     if ($end -lt 0) { return $c }
     $changed = [Collections.Generic.HashSet[int]]::new()
+    $tenantChanged = $false
     foreach ($line in [Text.Encoding]::ASCII.GetString($bytes, 0, $end).Split("`n")) {
+        if ($line -ceq 'tenant') { $tenantChanged = $true; continue }
         $n = Get-StubUserFileIndex "$line.json" $c.Users.Count
         if ($n -ge 0) { [void]$changed.Add($n) }
     }
@@ -127,6 +134,7 @@ function Sync-StubState {
         $file = [IO.Path]::Combine($c.UsersDir, "$n.json")
         if ([IO.File]::Exists($file)) { $c.Users[$n] = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($file)) -AsHashtable -Depth 5 }
     }
+    if ($tenantChanged -and [IO.File]::Exists($c.TenantFile)) { $c.State = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($c.TenantFile)) -AsHashtable -Depth 10 }
     $c.Offset += $end + 1
     return $c
 }
@@ -152,4 +160,37 @@ function Save-StubUsers($Cache, [int[]]$Indexes) {
         $script:Cache = $null
         throw
     }
+}
+
+# Persists the tenant-wide settings (already changed in $Cache.State). Call inside Invoke-StubLocked.
+function Save-StubTenant($Cache) {
+    try {
+        [IO.File]::AppendAllText($Cache.Log, "tenant`n")
+        $tmp = "$($Cache.TenantFile).$PID.tmp"
+        [IO.File]::WriteAllText($tmp, (ConvertTo-Json -InputObject $Cache.State -Compress -Depth 10), $script:Utf8)
+        [IO.File]::Move($tmp, $Cache.TenantFile, $true)
+        $Cache.Offset = [IO.FileInfo]::new($Cache.Log).Length
+    }
+    catch {
+        $script:Cache = $null
+        throw
+    }
+}
+
+# The account's SKU part numbers; older seeds carry only feature types (see skusOf in src/tenant/sim/state.ts).
+function Get-StubSkus($User) {
+    if ($null -ne $User['AssignedLicenses']) { return , ([string[]]@($User['AssignedLicenses'])) }
+    $features = @($User.Licenses)
+    if ($features -contains 'PhoneSystem') { return , ([string[]]@('ENTERPRISEPREMIUM')) }
+    if ($features.Count -gt 0) { return , ([string[]]@('ENTERPRISEPACK')) }
+    return , ([string[]]@())
+}
+
+# Whether Skype for Business Online sees the account now: synced already, or due and licensed (isSynced in state.ts).
+function Test-StubSynced($User) {
+    $at = $User['syncAt']
+    if ($null -eq $at) { return $true }
+    # ConvertFrom-Json turns ISO 8601 strings into DateTime; a string is parsed the same way.
+    $due = if ($at -is [DateTime]) { $at.ToUniversalTime() } else { [DateTime]::Parse([string]$at, [Globalization.CultureInfo]::InvariantCulture, [Globalization.DateTimeStyles]'AdjustToUniversal, AssumeUniversal') }
+    return ($due -le [DateTime]::UtcNow) -and ((Get-StubSkus $User).Count -gt 0)
 }

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { TenantError, type TenantErrorKind, type TenantPort } from '../../src/tenant/port';
 import type { SimTenantState } from '../../src/tenant/sim/state';
-import { contractTenant } from './fixtures';
+import { cmdletNames } from '../../src/tenant/cmdlets';
+import { contractTenant, extraUser } from './fixtures';
 
 export interface ContractHarness {
   tenant: TenantPort;
@@ -140,6 +141,151 @@ export function tenantContract(name: string, make: (ctx: Mocha.Context) => Promi
       await rejectsWith(h.tenant.run('Set-CsUser', { Identity: 'Bob Smith', EnterpriseVoiceEnabled: 'yes' } as never), 'invalid-parameter', /EnterpriseVoiceEnabled/);
       await rejectsWith(h.tenant.run('Remove-CsOnlineUser' as never, { Identity: 'Bob Smith' } as never), 'not-allowed');
       assert.equal((await get('Bob Smith'))[0]?.SipAddress, 'sip:bob.smith@contoso.com');
+    });
+    it('reports every allow-listed cmdlet as available', async () => {
+      assert.deepEqual([...(await h.tenant.describe()).availableCmdlets].sort(), [...cmdletNames].sort());
+    });
+
+    it('sets the hybrid configuration (PeerDestination, UseOnPremDialPlan) and refuses a PeerDestination that is not an FQDN', async () => {
+      const set = await h.tenant.run('Set-CsTenantHybridConfiguration', { PeerDestination: 'ap.contoso.com', UseOnPremDialPlan: true });
+      assert.equal(set.output, null);
+      assert.equal(set.record.command, "Set-CsTenantHybridConfiguration -PeerDestination 'ap.contoso.com' -UseOnPremDialPlan $true");
+      const read = async () => (await h.tenant.run('Get-CsTenantHybridConfiguration', {})).output;
+      assert.deepEqual(await read(), [{ Identity: 'Global', PeerDestination: 'ap.contoso.com', UseOnPremDialPlan: true, HybridPSTNSites: ['Seattle', 'Amsterdam'] }]);
+      await h.tenant.run('Set-CsTenantHybridConfiguration', { UseOnPremDialPlan: false });
+      assert.equal((await read())[0]?.PeerDestination, 'ap.contoso.com', 'an omitted parameter is left alone');
+      assert.equal((await read())[0]?.UseOnPremDialPlan, false);
+      await rejectsWith(h.tenant.run('Set-CsTenantHybridConfiguration', { PeerDestination: 'ap contoso' }), 'invalid-parameter',
+        'Cannot validate argument on parameter \'PeerDestination\'. "ap contoso" is not a valid fully qualified domain name.');
+      assert.equal((await read())[0]?.PeerDestination, 'ap.contoso.com');
+    });
+
+    it('reads and sets SharedSipAddressSpace, and refuses a value that is not a boolean', async () => {
+      const read = async () => (await h.tenant.run('Get-CsTenantFederationConfiguration', {})).output;
+      assert.deepEqual(await read(), [{ Identity: 'Global', SharedSipAddressSpace: true }]);
+      assert.equal((await h.tenant.run('Set-CsTenantFederationConfiguration', { SharedSipAddressSpace: false })).output, null);
+      assert.deepEqual(await read(), [{ Identity: 'Global', SharedSipAddressSpace: false }]);
+      await rejectsWith(h.tenant.run('Set-CsTenantFederationConfiguration', { SharedSipAddressSpace: 'True' } as never), 'invalid-parameter', /SharedSipAddressSpace/);
+      await rejectsWith(h.tenant.run('Get-CsTenantFederationConfiguration', { Identity: 'Global' } as never), 'invalid-parameter', /Identity/);
+      assert.deepEqual(await read(), [{ Identity: 'Global', SharedSipAddressSpace: false }]);
+    });
+
+    it('lists the online SIP domains, by name and by status', async () => {
+      const domains = async (p: { Domain?: string; DomainStatus?: 'Enabled' | 'Disabled' }) => (await h.tenant.run('Get-CsOnlineSipDomain', p)).output;
+      assert.deepEqual(await domains({}), [{ Name: 'contoso.com', Status: 'Enabled' }, { Name: 'contoso.onmicrosoft.com', Status: 'Enabled' }]);
+      assert.deepEqual(await domains({ Domain: 'CONTOSO.com' }), [{ Name: 'contoso.com', Status: 'Enabled' }]);
+      assert.deepEqual(await domains({ Domain: 'fabrikam.com' }), []);
+      assert.deepEqual(await domains({ DomainStatus: 'Disabled' }), []);
+      assert.equal((await domains({ DomainStatus: 'Enabled' })).length, 2);
+      await rejectsWith(h.tenant.run('Get-CsOnlineSipDomain', { DomainStatus: 'Suspended' } as never), 'invalid-parameter', /DomainStatus/);
+    });
+
+    it('sets a directory account\'s Department with Set-MsolUser and Update-MgUser, and reads it back with Get-MgUser and Get-CsOnlineUser', async () => {
+      assert.deepEqual((await h.tenant.run('Get-MgUser', { UserId: 'bob.smith@contoso.com' })).output, [{
+        Id: bob.Identity, UserPrincipalName: 'bob.smith@contoso.com', DisplayName: 'Bob Smith', Department: null,
+        AssignedLicenses: ['ENTERPRISEPREMIUM'], FeatureTypes: ['Teams', 'PhoneSystem'],
+      }]);
+      const msol = await h.tenant.run('Set-MsolUser', { UserPrincipalName: 'mediationserver1@contoso.com', Department: 'HybridMediationServer' });
+      assert.equal(msol.output, null);
+      assert.equal(msol.record.command, "Set-MsolUser -UserPrincipalName 'mediationserver1@contoso.com' -Department 'HybridMediationServer'");
+      assert.equal((await h.tenant.run('Get-MgUser', { UserId: 'MediationServer1@contoso.com' })).output[0]?.Department, 'HybridMediationServer');
+      assert.equal((await get('mediationserver1@contoso.com'))[0]?.Department, 'HybridMediationServer');
+      await h.tenant.run('Update-MgUser', { UserId: bob.Identity, Department: 'Sales' });
+      await h.tenant.run('Update-MgUser', { UserId: 'bob.kelly@contoso.com', Department: 'Support' });
+      assert.equal((await h.tenant.run('Get-MgUser', { UserId: bob.Identity.toUpperCase() })).output[0]?.Department, 'Sales');
+      assert.equal((await get('Bob Kelly'))[0]?.Department, 'Support');
+      assert.deepEqual((await h.tenant.run('Get-CsOnlineUser', { Filter: "Department -eq 'sales'" })).output.map((u) => u.DisplayName), ['Bob Smith']);
+    });
+
+    it('refuses Department changes and reads for an account that does not exist, and a Department over 64 characters', async () => {
+      await rejectsWith(h.tenant.run('Set-MsolUser', { UserPrincipalName: 'nobody@contoso.com', Department: 'HybridMediationServer' }), 'not-found', 'User Not Found. User: nobody@contoso.com.');
+      await rejectsWith(h.tenant.run('Update-MgUser', { UserId: 'nobody@contoso.com', Department: 'Sales' }), 'not-found',
+        "[Request_ResourceNotFound] : Resource 'nobody@contoso.com' does not exist or one of its queried reference-property objects are not present.");
+      await rejectsWith(h.tenant.run('Get-MgUser', { UserId: '00000000-0000-4000-a000-000000000000' }), 'not-found',
+        "[Request_ResourceNotFound] : Resource '00000000-0000-4000-a000-000000000000' does not exist or one of its queried reference-property objects are not present.");
+      await rejectsWith(h.tenant.run('Update-MgUser', { UserId: 'bob.smith@contoso.com', Department: 'x'.repeat(65) }), 'invalid-parameter', /Department/);
+      await rejectsWith(h.tenant.run('Set-MsolUser', { UserPrincipalName: 'bob.smith@contoso.com', Department: 'Sales', Title: 'Boss' } as never), 'invalid-parameter', /Title/);
+      assert.equal((await h.tenant.run('Get-MgUser', { UserId: 'bob.smith@contoso.com' })).output[0]?.Department, null);
+    });
+
+    it('registers a hybrid Mediation Server on its account once its Department is HybridMediationServer', async () => {
+      const read = async () => (await h.tenant.run('Get-CsHybridMediationServer', { Identity: 'mediationserver1' })).output;
+      assert.deepEqual(await read(), [{ Identity: 'MediationServer1', Fqdn: null, AccessProxyExternalFqdn: null, SipAddress: null }]);
+      const params = { Identity: 'MediationServer1', Fqdn: 'ms1.cce.contoso.com', AccessProxyExternalFqdn: 'ap.contoso.com' };
+      await rejectsWith(h.tenant.run('Set-CsHybridMediationServer', params), 'cmdlet-error',
+        'User "mediationserver1@contoso.com" is not a hybrid Mediation Server account: its Department must be "HybridMediationServer" (set it with Set-MsolUser or Update-MgUser first).');
+      assert.deepEqual(await read(), [{ Identity: 'MediationServer1', Fqdn: null, AccessProxyExternalFqdn: null, SipAddress: null }]);
+      await h.tenant.run('Update-MgUser', { UserId: 'mediationserver1@contoso.com', Department: 'HybridMediationServer' });
+      const set = await h.tenant.run('Set-CsHybridMediationServer', params);
+      assert.equal(set.output, null);
+      assert.equal(set.record.command, "Set-CsHybridMediationServer -Identity 'MediationServer1' -Fqdn 'ms1.cce.contoso.com' -AccessProxyExternalFqdn 'ap.contoso.com'");
+      assert.deepEqual(await read(), [{ Identity: 'MediationServer1', Fqdn: 'ms1.cce.contoso.com', AccessProxyExternalFqdn: 'ap.contoso.com', SipAddress: 'sip:ms1.cce.contoso.com@contoso.com' }]);
+    });
+
+    it('refuses a Mediation Server identity that names no user or several, and an Fqdn that is not one', async () => {
+      const params = { Fqdn: 'ms1.cce.contoso.com', AccessProxyExternalFqdn: 'ap.contoso.com' };
+      await rejectsWith(h.tenant.run('Set-CsHybridMediationServer', { Identity: 'MediationServer9', ...params }), 'not-found', 'Management object not found for identity "MediationServer9".');
+      await rejectsWith(h.tenant.run('Get-CsHybridMediationServer', { Identity: 'MediationServer9' }), 'not-found', 'Management object not found for identity "MediationServer9".');
+      await h.tenant.run('Set-MsolUser', { UserPrincipalName: 'mediation.twin1@contoso.com', Department: 'HybridMediationServer' });
+      await rejectsWith(h.tenant.run('Set-CsHybridMediationServer', { Identity: 'Mediation Twin', ...params }), 'invalid-parameter', 'The identity "Mediation Twin" refers to 2 users; specify one user.');
+      await rejectsWith(h.tenant.run('Get-CsHybridMediationServer', { Identity: 'Mediation Twin' }), 'invalid-parameter', 'The identity "Mediation Twin" refers to 2 users; specify one user.');
+      await h.tenant.run('Set-MsolUser', { UserPrincipalName: 'mediationserver1@contoso.com', Department: 'HybridMediationServer' });
+      await rejectsWith(h.tenant.run('Set-CsHybridMediationServer', { Identity: 'MediationServer1', Fqdn: 'ms1', AccessProxyExternalFqdn: 'ap.contoso.com' }), 'invalid-parameter',
+        'Cannot validate argument on parameter \'Fqdn\'. "ms1" is not a valid fully qualified domain name.');
+      await rejectsWith(h.tenant.run('Set-CsHybridMediationServer', { Identity: 'MediationServer1', Fqdn: 'ms1.contoso.com', AccessProxyExternalFqdn: 'ap.contoso.com.;x' }), 'invalid-parameter',
+        'Cannot validate argument on parameter \'AccessProxyExternalFqdn\'. "ap.contoso.com.;x" is not a valid fully qualified domain name.');
+      await rejectsWith(h.tenant.run('Set-CsHybridMediationServer', { Identity: 'MediationServer1', Fqdn: 'ms1.contoso.com' } as never), 'invalid-parameter', /AccessProxyExternalFqdn/);
+      assert.equal((await h.tenant.run('Get-CsHybridMediationServer', { Identity: 'MediationServer1' })).output[0]?.Fqdn, null);
+    });
+
+    it('disables voice: EnterpriseVoiceEnabled $false and OnPremLineURI $null clear the number, which another user can then take', async () => {
+      const holder = state.users[25]!;
+      const set = await h.tenant.run('Set-CsUser', { Identity: holder.UserPrincipalName, EnterpriseVoiceEnabled: false, OnPremLineURI: null });
+      assert.equal(set.record.command, `Set-CsUser -Identity '${holder.UserPrincipalName}' -EnterpriseVoiceEnabled $false -OnPremLineURI $null`);
+      const [u] = await get(holder.UserPrincipalName);
+      assert.equal(u?.EnterpriseVoiceEnabled, false);
+      assert.equal(u?.LineURI, null);
+      assert.equal(u?.OnPremLineURI, null);
+      assert.equal(u?.VoicePolicy, null);
+      await h.tenant.run('Set-CsUser', { Identity: 'Bob Smith', OnPremLineURI: 'tel:+14255550111' });
+      assert.equal((await get('Bob Smith'))[0]?.LineURI, 'tel:+14255550111');
+      await h.tenant.run('Set-CsUser', { Identity: '*Smith', OnPremLineURI: null });
+      assert.deepEqual((await get('*Smith')).map((x) => x.LineURI), [null, null]);
+    });
+
+    it('shows a new account in Entra at once and in Skype for Business Online only once it has synced, and only if licensed', async function () {
+      this.timeout(20_000);
+      const delay = 1_500;
+      const delayed = contractTenant();
+      const syncAt = new Date(Date.now() + delay).toISOString();
+      const fresh = extraUser(delayed, '0d5e0000-0000-4000-a000-0000000000c2', 'MediationServer2', 'mediationserver2', { syncAt, AssignedLicenses: ['ENTERPRISEPREMIUM'] });
+      extraUser(delayed, '0d5e0000-0000-4000-a000-0000000000c3', 'MediationServer3', 'mediationserver3', { syncAt, AssignedLicenses: [], Licenses: [] });
+      await h.reset(delayed);
+      const started = Date.now();
+      assert.equal((await h.tenant.run('Get-MgUser', { UserId: 'mediationserver2@contoso.com' })).output[0]?.Id, fresh.Identity);
+      assert.deepEqual((await h.tenant.run('Get-MgUser', { UserId: 'mediationserver3@contoso.com' })).output[0]?.AssignedLicenses, []);
+      await h.tenant.run('Set-MsolUser', { UserPrincipalName: 'mediationserver2@contoso.com', Department: 'HybridMediationServer' });
+      await rejectsWith(get('mediationserver2@contoso.com'), 'not-found', 'Management object not found for identity "mediationserver2@contoso.com".');
+      await rejectsWith(h.tenant.run('Set-CsHybridMediationServer', { Identity: 'MediationServer2', Fqdn: 'ms2.cce.contoso.com', AccessProxyExternalFqdn: 'ap2.contoso.com' }), 'not-found');
+      assert.equal((await h.tenant.run('Get-CsOnlineUser', { Filter: "DisplayName -like 'MediationServer*'" })).output.length, 1);
+      let seenAt = 0;
+      while (Date.now() - started < 10_000) {
+        const found = (await h.tenant.run('Get-CsOnlineUser', { Filter: "DisplayName -eq 'MediationServer2'" })).output;
+        if (found.length > 0) {
+          seenAt = Date.now();
+          assert.equal(found[0]?.Department, 'HybridMediationServer');
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(seenAt > 0, 'the account never reached Skype for Business Online');
+      assert.ok(seenAt - started >= delay - 200, `visible after ${seenAt - started} ms, before its sync time`);
+      assert.equal((await get('mediationserver2@contoso.com'))[0]?.Identity, fresh.Identity);
+      await h.tenant.run('Set-CsHybridMediationServer', { Identity: 'MediationServer2', Fqdn: 'ms2.cce.contoso.com', AccessProxyExternalFqdn: 'ap2.contoso.com' });
+      assert.equal((await h.tenant.run('Get-CsHybridMediationServer', { Identity: 'MediationServer2' })).output[0]?.SipAddress, 'sip:ms2.cce.contoso.com@contoso.com');
+      // Unlicensed when its sync came: it never reaches Skype for Business Online.
+      await rejectsWith(get('mediationserver3@contoso.com'), 'not-found');
+      assert.deepEqual((await h.tenant.run('Get-CsOnlineUser', { Filter: "DisplayName -like 'MediationServer*'" })).output.map((u) => u.DisplayName), ['MediationServer1', 'MediationServer2']);
     });
   });
 }

@@ -1,5 +1,6 @@
 /** The factory the app wires: a TenantPort over the real MicrosoftTeams module or over the stand-in in tenant-stub/. */
 import path from 'node:path';
+import { cmdletsInModules } from '../cmdlets';
 import type { TenantPort } from '../port';
 import { PowerShellTenantConfig, teamsCredentials } from './config';
 import { locatePwsh } from './locate-pwsh';
@@ -15,7 +16,10 @@ export const stubModulePath = path.resolve(__dirname, '..', '..', '..', 'tenant-
 export interface StubOptions {
   /** Holds sim-tenant.json (SimTenantState) and the test hooks' files. */
   dataDir: string;
-  /** 'teams-current' drops HostedVoiceMail and VoicePolicy from Get-CsOnlineUser like MicrosoftTeams 3.0.0+. */
+  /**
+   * 'teams-current' drops HostedVoiceMail and VoicePolicy from Get-CsOnlineUser like MicrosoftTeams 3.0.0+, and has
+   * no MSOnline module (so no Set-MsolUser).
+   */
   profile?: 'cce' | 'teams-current';
   /** Record every call's bound parameters in journal.jsonl (tests only: it slows each call down). */
   journal?: boolean;
@@ -42,6 +46,7 @@ export function createPowerShellTenant(options: PowerShellTenantOptions): Tenant
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'dumb', NO_COLOR: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off' };
   let plan: ConnectPlan;
   let moduleLabel: (version: string) => string;
+  let availableCmdlets: readonly string[] | undefined;
   if (options.backend === 'powershell-stub') {
     if (!options.stub) throw new Error("The 'powershell-stub' backend needs stub.dataDir.");
     const profile = options.stub.profile ?? 'cce';
@@ -56,6 +61,8 @@ export function createPowerShellTenant(options: PowerShellTenantOptions): Tenant
       connect: { ApplicationId: config.TEAMS_APP_ID ?? 'switchboard-stub-app', TenantId: config.TEAMS_TENANT_ID ?? 'switchboard-stub-tenant', CertificateThumbprint: config.TEAMS_CERT_THUMBPRINT ?? 'STUB' },
     };
     moduleLabel = (v) => `SwitchboardStub ${v} (stand-in for MicrosoftTeams, profile ${profile})`;
+    const modules = ['MicrosoftTeams', 'SkypeForBusiness', 'Microsoft.Graph.Users', ...(profile === 'teams-current' ? [] : ['MSOnline'])];
+    availableCmdlets = cmdletsInModules(modules);
   } else {
     const creds = teamsCredentials(config);
     const base = { ApplicationId: creds.applicationId, TenantId: creds.tenantId };
@@ -78,6 +85,7 @@ export function createPowerShellTenant(options: PowerShellTenantOptions): Tenant
     commandTimeoutMs,
     retry: { ...defaultRetryPolicy, ...options.retry },
     moduleLabel,
+    ...(availableCmdlets ? { availableCmdlets } : {}),
   });
   return Object.assign(tenant, { pool });
 }

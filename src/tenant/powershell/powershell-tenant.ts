@@ -2,7 +2,7 @@
  * The TenantPort over PowerShell: validate against the allow-list, build a data-only script, run it on a warm
  * session, parse the result with the cmdlet's zod schema, map errors, retry what may be retried, and record it all.
  */
-import { cmdlets, type CmdletName, type CmdletOutput, type CmdletParams } from '../cmdlets';
+import { cmdletNames, cmdlets, type CmdletName, type CmdletOutput, type CmdletParams } from '../cmdlets';
 import { TenantError, type CmdletRun, type CmdletRunRecord, type RunOptions, type TenantBackendName, type TenantDescription, type TenantPort } from '../port';
 import { buildScript, newMarker } from './script';
 import { classifyError, isAuthExpired } from './errors';
@@ -18,6 +18,8 @@ export interface PowerShellTenantParts {
   retry: RetryPolicy;
   /** e.g. "MicrosoftTeams" or "SwitchboardStub (stand-in for MicrosoftTeams, profile cce)". */
   moduleLabel: (version: string) => string;
+  /** The allow-listed cmdlets the module provides; all of them when absent. */
+  availableCmdlets?: readonly string[];
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -128,7 +130,10 @@ export class PowerShellTenant implements TenantPort {
 
   async describe(): Promise<TenantDescription> {
     const version = await this.parts.pool.withSession(async (s) => ({ value: s.moduleVersion, discard: false }));
-    return { backend: this.backend, moduleVersion: this.parts.moduleLabel(version) };
+    // TODO(availableCmdlets): for the real module, report what `Get-Command -Name <allow-list>` finds at connect
+    // (current MicrosoftTeams versions drop the CCE-era cmdlets, and a host may lack MSOnline); until then the real
+    // backend claims every allow-listed cmdlet. The stand-in passes its profile's list.
+    return { backend: this.backend, moduleVersion: this.parts.moduleLabel(version), availableCmdlets: this.parts.availableCmdlets ?? cmdletNames };
   }
 
   async close(): Promise<void> {

@@ -40,6 +40,7 @@ function user(rand: () => number, domain: string, displayName: string, alias: st
     HybridPSTNSite: null,
     AllowInternationalCalls: true,
     VoiceRoutingPolicy: null,
+    Department: null,
   };
 }
 
@@ -70,6 +71,11 @@ export function generateTenant(options: GenerateOptions): SimTenantState {
     tenantId: guid(rand),
     domain,
     hybrid: { PeerDestination: `sip.${domain}`, UseOnPremDialPlan: false },
+    federation: { SharedSipAddressSpace: true },
+    sipDomains: [
+      { Name: domain, Status: 'Enabled' },
+      { Name: `${domain.split('.')[0]}.onmicrosoft.com`, Status: 'Enabled' },
+    ],
     sites: [
       { Identity: 'Seattle', EdgeFqdn: `ap.seattle.${domain}` },
       { Identity: 'Amsterdam', EdgeFqdn: `ap.amsterdam.${domain}` },
@@ -78,11 +84,17 @@ export function generateTenant(options: GenerateOptions): SimTenantState {
   };
 }
 
+/** How long after the demo tenant is first created MediationServer2 reaches Skype for Business Online. */
+export const demoMediationServer2SyncDelayMs = 2 * 60_000;
+
 /**
- * The demo tenant: Bob Kelly and Bob Smith (licensed, not voice-enabled), Alex Wilber already
+ * The demo tenant: Bob Kelly and Bob Smith (licensed, not voice-enabled), Alex Vance already
  * voice-enabled at tel:+14255550111 in Seattle, and 30 others, some without a Phone System licence.
+ * Hybrid connectivity is not set up yet (no PeerDestination, no shared SIP address space), so the
+ * procedure's steps are there to do; the Mediation Server accounts MediationServer1 (synced) and
+ * MediationServer2 (synced two minutes after `now`) are licensed and have no Department yet.
  */
-export function demoTenant(): SimTenantState {
+export function demoTenant(now: Date = new Date()): SimTenantState {
   const tenant = generateTenant({ users: 30, seed: 7, licensedShare: 0.6 });
   const rand = prng(99);
   const bobKelly = user(rand, tenant.domain, 'Bob Kelly', 'bob.kelly', true);
@@ -96,6 +108,16 @@ export function demoTenant(): SimTenantState {
     HybridPSTNSite: 'Seattle',
   });
   tenant.users.unshift(bobKelly, bobSmith);
+  const ms1 = user(rand, tenant.domain, 'MediationServer1', 'mediationserver1', true);
+  const ms2 = user(rand, tenant.domain, 'MediationServer2', 'mediationserver2', true);
+  ms2.syncAt = new Date(now.getTime() + demoMediationServer2SyncDelayMs).toISOString();
+  tenant.users.push(ms1, ms2);
+  tenant.hybrid = { PeerDestination: null, UseOnPremDialPlan: true };
+  tenant.federation = { SharedSipAddressSpace: false };
+  tenant.sites = [
+    { Identity: 'Seattle', EdgeFqdn: 'ap.contoso.com' },
+    { Identity: 'Amsterdam', EdgeFqdn: 'ap2.contoso.com' },
+  ];
   tenant.tenantId = '72f988bf-0000-4000-a000-000000c0ffee';
   return tenant;
 }

@@ -3,22 +3,39 @@
  * It keeps state, persists it under DATA_DIR, resolves identities as the cmdlets do, and answers with
  * the property names of Get-CsOnlineUser. Errors carry the cmdlets' own wording.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cmdlets, type CmdletName, type CmdletOutput, type CmdletParams, type OnlineUser } from '../cmdlets';
+import { systemClock, type Clock } from '../../clock';
+import { cmdletNames, cmdlets, type CmdletName, type CmdletOutput, type CmdletParams, type OnlineUser } from '../cmdlets';
 import { renderCall } from '../render';
 import { TenantError, type CmdletRun, type RunOptions, type TenantDescription, type TenantPort } from '../port';
 import { resolveIdentity } from './identity';
 import { matchesFilter, parseFilter } from './filter';
-import { SimTenantState, voiceRoutingPolicies, type SimUser } from './state';
+import { featuresOf, isSynced, mediationServerDepartment, SimTenantState, skusOf, voiceRoutingPolicies, type SimUser } from './state';
 
 export const telUriPattern = /^tel:\+[1-9]\d{6,14}(;ext=\d{1,10})?$/;
+/** A DNS name of at least two labels (ASCII letters, digits, hyphens; no trailing dot). */
+export const fqdnPattern = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A new directory account, as an admin creates it in the Microsoft 365 admin center (test and demo hook). */
+export interface NewDirectoryAccount {
+  upn: string;
+  displayName: string;
+  /** SKU part numbers, e.g. ['ENTERPRISEPREMIUM']; an account with none never reaches Skype for Business Online. */
+  licenses: readonly string[];
+  /** How long until Skype for Business Online sees it (0: at once). */
+  syncDelayMs: number;
+}
 
 export interface SimulatedTenantOptions {
   /** The tenant to start from when nothing is persisted yet. */
   initial: SimTenantState;
   /** Where the state persists (file sim-tenant.json); in memory only when absent. */
   dataDir?: string;
+  /** What "now" is for directory sync; the system clock when absent. */
+  clock?: Clock;
 }
 
 type Handler<N extends CmdletName> = (params: CmdletParams<N>) => CmdletOutput<N>;
@@ -27,8 +44,10 @@ export class SimulatedTenant implements TenantPort {
   readonly backend = 'sim' as const;
   private state: SimTenantState;
   private readonly file: string | undefined;
+  private readonly clock: Clock;
 
   constructor(options: SimulatedTenantOptions) {
+    this.clock = options.clock ?? systemClock;
     this.file = options.dataDir ? path.join(options.dataDir, 'sim-tenant.json') : undefined;
     if (this.file && fs.existsSync(this.file)) {
       this.state = SimTenantState.parse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
@@ -39,7 +58,40 @@ export class SimulatedTenant implements TenantPort {
   }
 
   async describe(): Promise<TenantDescription> {
-    return { backend: 'sim', moduleVersion: 'simulated tenant (Skype for Business Online cmdlets, CCE era)' };
+    return { backend: 'sim', moduleVersion: 'simulated tenant (Skype for Business Online cmdlets, CCE era)', availableCmdlets: cmdletNames };
+  }
+
+  /**
+   * Test and demo hook (not a cmdlet): creates an Entra account at once, which Skype for Business Online sees only
+   * `syncDelayMs` later, and only if it is licensed by then.
+   */
+  createDirectoryAccount(account: NewDirectoryAccount): SimUser {
+    const upn = account.upn.trim();
+    if (this.state.users.some((u) => u.UserPrincipalName.toLowerCase() === upn.toLowerCase())) {
+      throw new Error(`Another object with the same value for property userPrincipalName already exists: ${upn}.`);
+    }
+    const skus = [...account.licenses];
+    const created: SimUser = {
+      Identity: randomUUID(),
+      UserPrincipalName: upn,
+      SipAddress: `sip:${upn}`,
+      DisplayName: account.displayName,
+      Alias: upn.split('@')[0] ?? upn,
+      AccountEnabled: true,
+      Licenses: featuresOf(skus),
+      AssignedLicenses: skus,
+      EnterpriseVoiceEnabled: false,
+      HostedVoiceMail: false,
+      OnPremLineURI: null,
+      HybridPSTNSite: null,
+      AllowInternationalCalls: true,
+      VoiceRoutingPolicy: null,
+      Department: null,
+      ...(account.syncDelayMs > 0 ? { syncAt: new Date(this.clock.now().getTime() + account.syncDelayMs).toISOString() } : {}),
+    };
+    this.state.users.push(created);
+    this.persist();
+    return structuredClone(created);
   }
 
   async close(): Promise<void> {}
@@ -83,8 +135,14 @@ export class SimulatedTenant implements TenantPort {
     fs.renameSync(tmp, this.file);
   }
 
+  /** The accounts Skype for Business Online sees now. */
+  private onlineUsers(): SimUser[] {
+    const now = this.clock.now();
+    return this.state.users.filter((u) => isSynced(u, now));
+  }
+
   private usersFor(identity: string, options: { many: boolean }): SimUser[] {
-    const found = resolveIdentity(this.state.users, identity);
+    const found = resolveIdentity(this.onlineUsers(), identity);
     if (found.length === 0) throw new TenantError('not-found', `Management object not found for identity "${identity}".`);
     if (!options.many && found.length > 1) {
       throw new TenantError('invalid-parameter', `The identity "${identity}" refers to ${found.length} users; specify one user.`);
@@ -94,6 +152,25 @@ export class SimulatedTenant implements TenantPort {
 
   private isHybrid(): boolean {
     return Boolean(this.state.hybrid.PeerDestination);
+  }
+
+  /** Entra sees every account at once, by object id or UPN. */
+  private directoryUser(userId: string): SimUser {
+    const id = userId.trim().toLowerCase();
+    const found = guidPattern.test(id)
+      ? this.state.users.find((u) => u.Identity.toLowerCase() === id)
+      : this.state.users.find((u) => u.UserPrincipalName.toLowerCase() === id);
+    if (!found) throw new TenantError('not-found', `[Request_ResourceNotFound] : Resource '${userId}' does not exist or one of its queried reference-property objects are not present.`);
+    return found;
+  }
+
+  /** Set-/Get-CsHybridMediationServer name the account by its display name, exactly one Skype for Business Online user. */
+  private mediationServerAccount(identity: string): SimUser {
+    const name = identity.trim().toLowerCase();
+    const found = this.onlineUsers().filter((u) => u.DisplayName.toLowerCase() === name);
+    if (found.length === 0) throw new TenantError('not-found', `Management object not found for identity "${identity}".`);
+    if (found.length > 1) throw new TenantError('invalid-parameter', `The identity "${identity}" refers to ${found.length} users; specify one user.`);
+    return found[0]!;
   }
 
   private view(u: SimUser): OnlineUser {
@@ -106,17 +183,19 @@ export class SimulatedTenant implements TenantPort {
       AccountEnabled: u.AccountEnabled,
       EnterpriseVoiceEnabled: u.EnterpriseVoiceEnabled,
       HostedVoiceMail: u.HostedVoiceMail,
-      // Skype for Business Online assigned HybridVoice to voice-enabled users of a tenant with hybrid connectivity.
-      VoicePolicy: u.EnterpriseVoiceEnabled ? (this.isHybrid() ? 'HybridVoice' : 'BusinessVoice') : null,
+      // Skype for Business Online assigned HybridVoice to voice-enabled users with an on-premises number, or of a
+      // tenant with hybrid connectivity; BusinessVoice otherwise.
+      VoicePolicy: u.EnterpriseVoiceEnabled ? (this.isHybrid() || u.OnPremLineURI ? 'HybridVoice' : 'BusinessVoice') : null,
       OnPremLineURI: u.OnPremLineURI,
       LineURI: u.OnPremLineURI,
       FeatureTypes: u.Licenses,
+      Department: u.Department ?? null,
     };
   }
 
   private readonly handlers: { [N in CmdletName]: Handler<N> } = {
     'Get-CsOnlineUser': (p) => {
-      let users = this.state.users;
+      let users = this.onlineUsers();
       if (p.Identity !== undefined) users = this.usersFor(p.Identity, { many: true });
       if (p.Filter !== undefined) {
         let filter: ReturnType<typeof parseFilter>;
@@ -132,25 +211,27 @@ export class SimulatedTenant implements TenantPort {
     },
     'Set-CsUser': (p) => {
       const users = this.usersFor(p.Identity, { many: true });
-      if (p.OnPremLineURI !== undefined && !telUriPattern.test(p.OnPremLineURI)) {
+      const number = p.OnPremLineURI;
+      if (typeof number === 'string' && !telUriPattern.test(number)) {
         throw new TenantError('invalid-parameter', `Cannot validate argument on parameter 'OnPremLineURI'. "${p.OnPremLineURI}" is not a valid E.164 tel URI such as tel:+14255551297.`);
       }
       for (const u of users) {
         if (p.EnterpriseVoiceEnabled === true && !u.Licenses.includes('PhoneSystem')) {
           throw new TenantError('cmdlet-error', `User "${u.UserPrincipalName}" is not licensed for Phone System. Assign an E5 licence or the Phone System add-on first.`);
         }
-        if (p.OnPremLineURI !== undefined) {
-          const holder = this.state.users.find((o) => o !== u && o.OnPremLineURI?.toLowerCase() === p.OnPremLineURI!.toLowerCase());
-          if (holder) throw new TenantError('cmdlet-error', `The number ${p.OnPremLineURI} is already assigned to ${holder.UserPrincipalName}.`);
+        if (typeof number === 'string') {
+          const holder = this.state.users.find((o) => o !== u && o.OnPremLineURI?.toLowerCase() === number.toLowerCase());
+          if (holder) throw new TenantError('cmdlet-error', `The number ${number} is already assigned to ${holder.UserPrincipalName}.`);
         }
       }
-      if (p.OnPremLineURI !== undefined && users.length > 1) {
+      // One number on several users cannot be; clearing several at once can.
+      if (typeof number === 'string' && users.length > 1) {
         throw new TenantError('invalid-parameter', `OnPremLineURI cannot be set on ${users.length} users at once.`);
       }
       for (const u of users) {
         if (p.EnterpriseVoiceEnabled !== undefined) u.EnterpriseVoiceEnabled = p.EnterpriseVoiceEnabled;
         if (p.HostedVoiceMail !== undefined) u.HostedVoiceMail = p.HostedVoiceMail;
-        if (p.OnPremLineURI !== undefined) u.OnPremLineURI = p.OnPremLineURI;
+        if (number !== undefined) u.OnPremLineURI = number;
       }
       this.persist();
       return null;
@@ -191,6 +272,74 @@ export class SimulatedTenant implements TenantPort {
         HybridPSTNSites: this.state.sites.map((s) => s.Identity),
       },
     ],
+    'Set-CsTenantHybridConfiguration': (p) => {
+      if (p.PeerDestination !== undefined && !fqdnPattern.test(p.PeerDestination)) {
+        throw new TenantError('invalid-parameter', `Cannot validate argument on parameter 'PeerDestination'. "${p.PeerDestination}" is not a valid fully qualified domain name.`);
+      }
+      if (p.PeerDestination !== undefined) this.state.hybrid.PeerDestination = p.PeerDestination;
+      if (p.UseOnPremDialPlan !== undefined) this.state.hybrid.UseOnPremDialPlan = p.UseOnPremDialPlan;
+      this.persist();
+      return null;
+    },
+    'Get-CsTenantFederationConfiguration': () => [{ Identity: 'Global', SharedSipAddressSpace: this.state.federation.SharedSipAddressSpace }],
+    'Set-CsTenantFederationConfiguration': (p) => {
+      if (p.SharedSipAddressSpace !== undefined) this.state.federation.SharedSipAddressSpace = p.SharedSipAddressSpace;
+      this.persist();
+      return null;
+    },
+    'Get-CsOnlineSipDomain': (p) =>
+      this.state.sipDomains
+        .filter((d) => p.Domain === undefined || d.Name.toLowerCase() === p.Domain.trim().toLowerCase())
+        .filter((d) => p.DomainStatus === undefined || d.Status === p.DomainStatus)
+        .map((d) => ({ Name: d.Name, Status: d.Status })),
+    'Get-CsHybridMediationServer': (p) => {
+      const u = this.mediationServerAccount(p.Identity);
+      const fqdn = u.MediationServerFqdn ?? null;
+      return [{
+        Identity: u.DisplayName,
+        Fqdn: fqdn,
+        AccessProxyExternalFqdn: u.AccessProxyExternalFqdn ?? null,
+        SipAddress: fqdn ? `sip:${fqdn}@${u.UserPrincipalName.split('@')[1] ?? this.state.domain}` : null,
+      }];
+    },
+    'Set-CsHybridMediationServer': (p) => {
+      for (const [name, value] of [['Fqdn', p.Fqdn], ['AccessProxyExternalFqdn', p.AccessProxyExternalFqdn]] as const) {
+        if (!fqdnPattern.test(value)) throw new TenantError('invalid-parameter', `Cannot validate argument on parameter '${name}'. "${value}" is not a valid fully qualified domain name.`);
+      }
+      const u = this.mediationServerAccount(p.Identity);
+      if ((u.Department ?? '').toLowerCase() !== mediationServerDepartment.toLowerCase()) {
+        throw new TenantError('cmdlet-error', `User "${u.UserPrincipalName}" is not a hybrid Mediation Server account: its Department must be "${mediationServerDepartment}" (set it with Set-MsolUser or Update-MgUser first).`);
+      }
+      u.MediationServerFqdn = p.Fqdn;
+      u.AccessProxyExternalFqdn = p.AccessProxyExternalFqdn;
+      this.persist();
+      return null;
+    },
+    'Set-MsolUser': (p) => {
+      const upn = p.UserPrincipalName.trim().toLowerCase();
+      const u = this.state.users.find((o) => o.UserPrincipalName.toLowerCase() === upn);
+      if (!u) throw new TenantError('not-found', `User Not Found. User: ${p.UserPrincipalName}.`);
+      if (p.Department !== undefined) u.Department = p.Department;
+      this.persist();
+      return null;
+    },
+    'Update-MgUser': (p) => {
+      const u = this.directoryUser(p.UserId);
+      if (p.Department !== undefined) u.Department = p.Department;
+      this.persist();
+      return null;
+    },
+    'Get-MgUser': (p) => {
+      const u = this.directoryUser(p.UserId);
+      return [{
+        Id: u.Identity,
+        UserPrincipalName: u.UserPrincipalName,
+        DisplayName: u.DisplayName,
+        Department: u.Department ?? null,
+        AssignedLicenses: skusOf(u),
+        FeatureTypes: u.Licenses,
+      }];
+    },
     'Get-CsHybridPSTNSite': (p) => {
       const sites = p.Identity === undefined ? this.state.sites : this.state.sites.filter((s) => s.Identity.toLowerCase() === p.Identity!.toLowerCase());
       if (p.Identity !== undefined && sites.length === 0) throw new TenantError('not-found', `Hybrid PSTN site "${p.Identity}" was not found.`);

@@ -1,0 +1,69 @@
+/**
+ * Assign a user to a PSTN site (seed: "Assign users to PSTN sites", even with a single site):
+ *   Set-CsUserPstnSettings -Identity <User Name> -HybridPstnSite <PSTN Site Name>
+ * A user without a site falls back to the tenant's PeerDestination, so the plan says which site they leave.
+ */
+import { z } from 'zod';
+import { Refusal } from '../../errors';
+import { defineCommand, type ChangeCommand, type CommandContext } from '../command';
+import { describeUser, hasPhoneSystem, planChanges, readUser, SiteName, UserIdentity } from '../fields';
+import { callStep, makePlan } from '../plans';
+
+const Input = z.object({ user: UserIdentity, site: SiteName });
+type Input = z.infer<typeof Input>;
+
+async function tenantSites(ctx: Pick<CommandContext, 'tenant'>): Promise<string[]> {
+  return (await ctx.tenant.run('Get-CsHybridPSTNSite', {})).output.map((s) => s.Identity);
+}
+
+const observe: ChangeCommand<Input>['observe'] = async (ctx, _input, subject) => {
+  const [pstn] = (await ctx.tenant.run('Get-CsUserPstnSettings', { Identity: subject })).output;
+  return { HybridPSTNSite: pstn ? (pstn.HybridPSTNSite ?? null) : undefined };
+};
+
+export const assignSite = defineCommand<Input>({
+  id: 'assign-site',
+  kind: 'change',
+  title: 'Assign PSTN site',
+  summary: 'Assign a user to a hybrid PSTN site, so their calls go through that site\'s Cloud Connector.',
+  usage: 'assign <user> to site <site>',
+  examples: ['assign Bob Kelly to site Seattle', 'Assign bob.smith@contoso.com to PSTN site Amsterdam', 'assign Bob Kelly'],
+  patterns: [/^assign\s+(?!.*\bsite\b.*\bto\b)(?<user>.+?)(?:\s+to\s+(?:the\s+)?(?:pstn\s+)?site\s+(?<site>.+))?$/i],
+  input: Input,
+  userField: 'user',
+  required: ['user', 'site'],
+  formCard: 'assign-site-form',
+  audience: 'everyone',
+  risk: 'medium',
+  timeoutMs: 60_000,
+
+  async formData(ctx, input) {
+    const list = await tenantSites(ctx);
+    return { user: input.user ?? '', site: input.site ?? list[0] ?? '', sites: list.map((s) => ({ title: s, value: s })), known: list.join(', ') || 'none yet' };
+  },
+
+  observe,
+
+  async plan(ctx, input) {
+    const list = await tenantSites(ctx);
+    const site = list.find((s) => s.toLowerCase() === input.site.toLowerCase());
+    if (!site) throw new Refusal('invalid-input', `There is no PSTN site "${input.site}". Sites: ${list.join(', ') || 'none'}.`);
+    const user = await readUser(ctx, input.user);
+    const subject = user.UserPrincipalName.toLowerCase();
+    const observed = await observe(ctx, input, subject);
+    const { changes, expectations } = planChanges(observed, { HybridPSTNSite: site });
+    if (changes.length === 0) throw new Refusal('nothing-to-change', `${user.DisplayName} is already assigned to ${site}: nothing to do.`);
+    const notes: string[] = [];
+    if (changes.some((c) => c.from === '(none)')) notes.push(`${user.DisplayName} has no PSTN site today: their calls fall back to the tenant's PeerDestination until this runs.`);
+    if (!user.EnterpriseVoiceEnabled) notes.push(`${user.DisplayName} is not enabled for voice yet; the site applies once they are.`);
+    if (!hasPhoneSystem(user)) notes.push(`${user.DisplayName} has no Phone System licence yet.`);
+    return makePlan({
+      target: describeUser(user),
+      subject,
+      changes,
+      expectations,
+      steps: [callStep('Set-CsUserPstnSettings', { Identity: user.UserPrincipalName, HybridPSTNSite: site }, { title: `Assign to site ${site}`, repeatSafe: true })],
+      notes,
+    });
+  },
+});

@@ -1,0 +1,72 @@
+/**
+ * The stand-in module as PowerShell itself sees it: its binder refuses what the real cmdlets' signatures refuse,
+ * and the teams-current profile is a host without MSOnline.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { cmdletNames } from '../../src/tenant/cmdlets';
+import { createPowerShellTenant, stubModulePath } from '../../src/tenant/powershell';
+import { requirePwsh } from '../support/pwsh';
+import { contractTenant, tempDir, writeStubState } from './fixtures';
+import { rejectsWith } from './tenant-contract';
+
+/** Each call runs in its own try; the report is the FullyQualifiedErrorId of what it threw, or 'ok'. */
+const calls: { call: string; errorId: RegExp }[] = [
+  { call: 'Set-CsHybridMediationServer -Identity MediationServer1 -Fqdn ms1.contoso.com', errorId: /^MissingMandatoryParameter,Set-CsHybridMediationServer$/ },
+  { call: 'Set-CsHybridMediationServer -Identity MediationServer1 -Fqdn ms1.contoso.com -AccessProxyExternalFqdn ap.contoso.com -Site x', errorId: /^NamedParameterNotFound,Set-CsHybridMediationServer$/ },
+  { call: 'Get-CsHybridMediationServer -Identity MediationServer1 -Tenant not-a-guid', errorId: /^ParameterArgumentTransformationError,Get-CsHybridMediationServer$/ },
+  { call: "Set-CsTenantHybridConfiguration -UseOnPremDialPlan 'no'", errorId: /^ParameterArgumentTransformationError,Set-CsTenantHybridConfiguration$/ },
+  { call: 'Set-CsTenantHybridConfiguration -Identity Global -Instance ([pscustomobject]@{})', errorId: /^AmbiguousParameterSet,Set-CsTenantHybridConfiguration$/ },
+  { call: "Set-CsTenantFederationConfiguration -SharedSipAddressSpace 'yes'", errorId: /^ParameterArgumentTransformationError,Set-CsTenantFederationConfiguration$/ },
+  { call: 'Get-CsTenantFederationConfiguration -Identity Global -Filter x', errorId: /^AmbiguousParameterSet,Get-CsTenantFederationConfiguration$/ },
+  { call: 'Get-CsOnlineSipDomain -DomainStatus Suspended', errorId: /^ParameterArgumentValidationError,Get-CsOnlineSipDomain$/ },
+  { call: 'Set-MsolUser -UserPrincipalName bob.smith@contoso.com -ObjectId not-a-guid', errorId: /^ParameterArgumentTransformationError,Set-MsolUser$/ },
+  { call: 'Update-MgUser -Department Sales', errorId: /^MissingMandatoryParameter,Update-MgUser$/ },
+  { call: 'Update-MgUser -UserId bob.smith@contoso.com -Departement Sales', errorId: /^NamedParameterNotFound,Update-MgUser$/ },
+  { call: 'Get-MgUser -UserId bob.smith@contoso.com -Filter x', errorId: /^NamedParameterNotFound,Get-MgUser$/ },
+  // The right names and types bind, and the cmdlet runs.
+  { call: 'Get-CsOnlineSipDomain -DomainStatus enabled', errorId: /^ok$/ },
+  { call: 'Set-CsTenantFederationConfiguration -SharedSipAddressSpace $true', errorId: /^ok$/ },
+  { call: 'Get-MgUser -UserId bob.smith@contoso.com', errorId: /^ok$/ },
+];
+
+describe('the stand-in module under PowerShell\'s binder', function () {
+  this.timeout(60_000);
+
+  it('refuses wrong parameter names, types, values and sets on the procedure\'s cmdlets as the real signatures do', function () {
+    const pwsh = requirePwsh(this);
+    const dataDir = tempDir('binder');
+    writeStubState(dataDir, contractTenant());
+    const body = calls.map((c) => `try { $null = ${c.call}; 'ok' } catch { $_.FullyQualifiedErrorId }`).join('\n');
+    const script = `$ErrorActionPreference = 'Stop'\nImport-Module '${stubModulePath}'\n$null = Connect-MicrosoftTeams -TenantId t -CertificateThumbprint c -ApplicationId a\n$r = @(\n${body}\n)\nConvertTo-Json -Compress -InputObject $r`;
+    const file = path.join(dataDir, 'binder.ps1');
+    fs.writeFileSync(file, script);
+    const run = spawnSync(pwsh, ['-NoProfile', '-NonInteractive', '-File', file], { encoding: 'utf8', env: { ...process.env, SWITCHBOARD_STUB_DATA_DIR: dataDir } });
+    assert.equal(run.status, 0, run.stderr);
+    const ids = z.array(z.string()).parse(JSON.parse(run.stdout));
+    assert.equal(ids.length, calls.length);
+    calls.forEach((c, i) => assert.match(ids[i]!, c.errorId, c.call));
+  });
+
+  it('profile teams-current has no MSOnline: no Set-MsolUser, so the choice falls on Update-MgUser', async function () {
+    requirePwsh(this);
+    const dataDir = tempDir('teams-current');
+    writeStubState(dataDir, contractTenant());
+    const tenant = createPowerShellTenant({ backend: 'powershell-stub', config: { PS_POOL_SIZE: '1' }, stub: { dataDir, profile: 'teams-current' } });
+    try {
+      const available = (await tenant.describe()).availableCmdlets;
+      assert.deepEqual([...available].sort(), cmdletNames.filter((n) => n !== 'Set-MsolUser').sort());
+      await rejectsWith(tenant.run('Set-MsolUser', { UserPrincipalName: 'mediationserver1@contoso.com', Department: 'HybridMediationServer' }), 'cmdlet-error', /'Set-MsolUser' is not recognized/);
+      await tenant.run('Update-MgUser', { UserId: 'mediationserver1@contoso.com', Department: 'HybridMediationServer' });
+      assert.equal((await tenant.run('Get-MgUser', { UserId: 'mediationserver1@contoso.com' })).output[0]?.Department, 'HybridMediationServer');
+      const [u] = (await tenant.run('Get-CsOnlineUser', { Identity: 'mediationserver1@contoso.com' })).output;
+      assert.equal(u?.Department, 'HybridMediationServer');
+      assert.equal('HostedVoiceMail' in u!, false);
+    } finally {
+      await tenant.close();
+    }
+  });
+});
