@@ -44,6 +44,7 @@ describe('card templates', () => {
     'user-status': { target: 'x', summary: 's', summaryColor: 'Good', moduleVersion: 'm', facts: [{ name: 'n', value: 'v' }], fixes: [{ text: 'f' }], notes: [] },
     pending: { heading: 'h', requests: [{ id: 'R-1', title: 't', target: 'x', status: 'pending', requester: 'r', expiresAt: 'e' }] },
     history: { heading: 'h', chain: 'c', entries: [{ seq: 1, at: 'a', event: 'e', line: 'l' }] },
+    'network-check': { title: 't', subtitle: 's', summary: 's', summaryColor: 'Good', items: [{ mark: '✅', check: 'c', evidence: 'e', fix: 'f' }, { mark: '✅', check: 'c', evidence: 'e', fix: '' }], notes: [{ text: 'n' }] },
   };
 
   for (const name of listCardTemplates()) {

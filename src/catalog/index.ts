@@ -2,6 +2,10 @@
 import type { Command } from './command';
 import { approve } from './commands/approve';
 import { assignSite } from './commands/assign-site';
+import { certRoot } from './commands/cert-root';
+import { checkDnsCommand } from './commands/check-dns';
+import { checkGatewayCommand } from './commands/check-gateway';
+import { checkPortsCommand } from './commands/check-ports';
 import { enableVoice } from './commands/enable-voice';
 import { help } from './commands/help';
 import { history } from './commands/history';

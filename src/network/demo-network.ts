@@ -1,11 +1,11 @@
 /**
  * The demo network for contoso.com: two PSTN sites as the CCE docs describe them, with the realistic mix an
- * admin meets. Redmond is an HA site (two appliances, one Access Edge FQDN with two addresses, two
- * Mediation Servers, two TLS gateways with MTLS); Dublin is a second site (its own Edge FQDN, one Mediation
+ * admin meets. Seattle is an HA site (two appliances, one Access Edge FQDN with two addresses, two
+ * Mediation Servers, two TLS gateways with MTLS); Amsterdam is a second site (its own Edge FQDN, one Mediation
  * Server, one TCP gateway). What is wrong, on purpose:
- *  - sip.contoso.com points at the Redmond Edge (the planning doc: that name belongs to Microsoft 365);
+ *  - sip.contoso.com points at the Seattle Edge (the planning doc: that name belongs to Microsoft 365);
  *  - gw2.contoso.com's certificate expires in 12 days;
- *  - TCP 443 on the Dublin Edge is closed.
+ *  - TCP 443 on the Amsterdam Edge is closed.
  * The certificates are real (a lab "Contoso CCE Root" CA), made once per process.
  */
 import { createKeyAndCsr, createLabRoot, issueFromCsr, type CaMaterial } from '../certs/authority';
@@ -27,7 +27,7 @@ export const demoInventory: Inventory = {
   sipDomain: 'contoso.com',
   sites: [
     {
-      name: 'Redmond',
+      name: 'Seattle',
       edgeFqdn: 'ap.contoso.com',
       edgeAddresses: ['203.0.113.10', '203.0.113.11'],
       mediationServers: [
@@ -40,7 +40,7 @@ export const demoInventory: Inventory = {
       ],
     },
     {
-      name: 'Dublin',
+      name: 'Amsterdam',
       edgeFqdn: 'ap2.contoso.com',
       edgeAddresses: ['198.51.100.20'],
       mediationServers: [{ fqdn: 'ms3.cce.contoso.com', ip: '10.20.1.21' }],

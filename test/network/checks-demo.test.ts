@@ -19,13 +19,13 @@ describe('checks on the demo network', function () {
   });
   const dnsInput = () => ({ sipDomain: demo.inventory.sipDomain, sites: demo.inventory.sites.map((s) => ({ name: s.name, edgeFqdn: s.edgeFqdn, expectedAddresses: s.edgeAddresses ?? [] })) });
 
-  it('check dns: the Edge and SRV records pass, sip.contoso.com at the Redmond Edge is a warning', async () => {
+  it('check dns: the Edge and SRV records pass, sip.contoso.com at the Seattle Edge is a warning', async () => {
     const items = await checkDns(demo.network, dnsInput());
-    assert.deepEqual(statuses(items), ['Edge A record, site Redmond: pass', 'Edge A record, site Dublin: pass', 'SRV _sip._tls.contoso.com: pass', 'SRV _sipfederationtls._tcp.contoso.com: pass', 'sip.contoso.com: warn']);
-    assert.equal(items.at(-1)?.evidence, 'sip.contoso.com → 203.0.113.10: 203.0.113.10 is the Cloud Connector Edge of site Redmond');
+    assert.deepEqual(statuses(items), ['Edge A record, site Seattle: pass', 'Edge A record, site Amsterdam: pass', 'SRV _sip._tls.contoso.com: pass', 'SRV _sipfederationtls._tcp.contoso.com: pass', 'sip.contoso.com: warn']);
+    assert.equal(items.at(-1)?.evidence, 'sip.contoso.com → 203.0.113.10: 203.0.113.10 is the Cloud Connector Edge of site Seattle');
   });
 
-  it('check ports Dublin: TCP 443 on the Edge is closed', async () => {
+  it('check ports Amsterdam: TCP 443 on the Edge is closed', async () => {
     const report = await checkPorts(demo.network, demo.inventory.sites[1]!);
     assert.deepEqual(report.items.filter((i) => i.status !== 'pass').map((i) => i.check), ['Edge ap2.contoso.com (198.51.100.20) TCP 443']);
   });
@@ -42,16 +42,16 @@ describe('checks on the demo network', function () {
     const sections = await runNetworkChecklist(demo.network, demo.inventory, { roots: [demo.ca.certPem], clientCert: demo.clientCert }, (p) => progress.push(p));
     assert.deepEqual(sections.map((s) => s.title), ['1. Firewall (ports and protocols)', '2. PSTN gateways and MTLS', '4. DNS records for the Edge']);
     const all = sections.flatMap((s) => s.items);
-    assert.deepEqual(all.filter((i) => i.status !== 'pass').map((i) => `${i.status} ${i.check}`), ['fail Dublin: Edge ap2.contoso.com (198.51.100.20) TCP 443', 'warn gw2.contoso.com: validity', 'warn sip.contoso.com']);
+    assert.deepEqual(all.filter((i) => i.status !== 'pass').map((i) => `${i.status} ${i.check}`), ['fail Amsterdam: Edge ap2.contoso.com (198.51.100.20) TCP 443', 'warn gw2.contoso.com: validity', 'warn sip.contoso.com']);
     assert.ok(all.filter((i) => i.status !== 'pass').every((i) => i.fix && i.evidence));
     assert.deepEqual(progress.map((p) => p.done), [1, 2, 3, 4, 5, 6]);
     assert.ok(progress.every((p) => p.total === 6));
   });
 
   it('checklist <site>: only that site', async () => {
-    const sections = await runNetworkChecklist(demo.network, demo.inventory, { roots: [demo.ca.certPem], clientCert: demo.clientCert, site: 'dublin' });
+    const sections = await runNetworkChecklist(demo.network, demo.inventory, { roots: [demo.ca.certPem], clientCert: demo.clientCert, site: 'amsterdam' });
     assert.ok(sections[1]!.items.every((i) => i.check.startsWith('gw3.contoso.com')));
-    assert.ok(!sections[2]!.items.some((i) => i.check.includes('Redmond')));
+    assert.ok(!sections[2]!.items.some((i) => i.check.includes('Seattle')));
   });
 });
 
