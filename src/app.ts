@@ -32,7 +32,8 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export type CoreConfig = Pick<Config, 'APPROVER_IDS' | 'ALLOW_SELF_APPROVAL' | 'APPROVAL_TTL_HOURS' | 'ALLOWED_TENANT_IDS' | 'TENANT_BACKEND' | 'DATA_DIR'>;
+export type CoreConfig = Pick<Config, 'APPROVER_IDS' | 'ALLOW_SELF_APPROVAL' | 'APPROVAL_TTL_HOURS' | 'ALLOWED_TENANT_IDS' | 'TENANT_BACKEND' | 'DATA_DIR'> &
+  Partial<Pick<Config, 'ACCOUNT_SYNC_POLL_S' | 'ACCOUNT_SYNC_DEADLINE_MIN'>>;
 
 /**
  * The tenant backend TENANT_BACKEND names. The stand-in keeps its state under DATA_DIR/stub-tenant,
@@ -69,6 +70,7 @@ export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox;
   const switchboard = new Switchboard({
     store, tenant, requests, executor, notifier, outbox: args.outbox, clock, log: args.log, commands,
     allowedTenantIds: args.config.ALLOWED_TENANT_IDS, approverIds: args.config.APPROVER_IDS,
+    settings: { accountSync: { firstPollMs: (args.config.ACCOUNT_SYNC_POLL_S ?? 15) * 1000, deadlineMs: (args.config.ACCOUNT_SYNC_DEADLINE_MIN ?? 60) * 60_000 } },
   });
   return {
     switchboard, store, tenant, requests, executor, notifier,

@@ -13,4 +13,7 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     this.current = new Date(this.current.getTime() + ms);
   }
+  set(to: Date): void {
+    this.current = new Date(to);
+  }
 }

@@ -32,6 +32,10 @@ export const ConfigSchema = z
     TENANT_BACKEND: z.enum(['sim', 'powershell', 'powershell-stub']).default('sim'),
     DATA_DIR: z.string().min(1).default('./data'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** How often a new account is looked for in Skype for Business Online at first (doubling up to 5 min). */
+    ACCOUNT_SYNC_POLL_S: z.coerce.number().positive().max(3600).default(15),
+    /** How long a new account may take to reach Skype for Business Online (the seed: "up to one hour"). */
+    ACCOUNT_SYNC_DEADLINE_MIN: z.coerce.number().positive().max(24 * 60).default(60),
   })
   .extend(PowerShellTenantConfig.shape)
   .extend(NetworkConfig.shape)

@@ -55,6 +55,36 @@ function Get-StubUsersFor([Management.Automation.PSCmdlet]$Cmdlet, $Cache, [stri
     return , $found
 }
 
+# The users a -Filter can match, from the identity and line URI indexes its -eq clauses allow (joined left to right,
+# as filterCandidates in src/tenant/sim/store.ts), else every user; the whole filter is still tested on each.
+function Get-StubClauseCandidates($Cache, $Clause) {
+    if ($Clause.Value -is [bool] -or $Clause.Op -ne 'eq' -or $Clause.Value.Length -eq 0) { return $null }
+    $bucket = switch ($Clause.Property.ToLowerInvariant()) {
+        'displayname' { $Cache.Index.name } 'userprincipalname' { $Cache.Index.upn } 'sipaddress' { $Cache.Index.sip }
+        'alias' { $Cache.Index.alias } 'identity' { $Cache.Index.id } 'lineuri' { $Cache.Index.line } 'onpremlineuri' { $Cache.Index.line }
+        default { $null }
+    }
+    if ($null -eq $bucket) { return $null }
+    $set = [Collections.Generic.SortedSet[int]]::new()
+    $key = $Clause.Value.ToLowerInvariant()
+    if ($bucket.ContainsKey($key)) { foreach ($i in $bucket[$key]) { [void]$set.Add($i) } }
+    return , $set
+}
+
+function Get-StubFilterCandidates($Cache, $Filter) {
+    $acc = Get-StubClauseCandidates $Cache $Filter.Clauses[0]
+    for ($k = 0; $k -lt $Filter.Joins.Count; $k++) {
+        $next = Get-StubClauseCandidates $Cache $Filter.Clauses[$k + 1]
+        if ($Filter.Joins[$k] -eq 'and') {
+            if ($null -eq $acc) { $acc = $next } elseif ($null -ne $next) { $acc.IntersectWith($next) }
+        }
+        elseif ($null -eq $acc -or $null -eq $next) { $acc = $null }
+        else { $acc.UnionWith($next) }
+    }
+    if ($null -eq $acc) { return , ([int[]][Linq.Enumerable]::Range(0, $Cache.Users.Count)) }
+    return , ([int[]]@($acc))
+}
+
 function ConvertTo-StubOnlineUser($Cache, $User) {
     $voice = [bool]$User.EnterpriseVoiceEnabled
     $view = [ordered]@{
@@ -98,18 +128,28 @@ function Get-CsOnlineUser {
     Assert-StubReady $PSCmdlet
     # $PSBoundParameters is per scope: capture it before entering the locked script block.
     $bound = $PSBoundParameters
+    $parsed = $null
+    if ($bound.ContainsKey('Filter')) {
+        try { $parsed = ConvertFrom-StubFilter $Filter } catch { $PSCmdlet.ThrowTerminatingError((New-StubError $_.Exception.Message 'InvalidArgument' 'InvalidFilter' $Filter)) }
+    }
+    $limit = if ($bound.ContainsKey('ResultSize')) { [long]$ResultSize } else { [long]::MaxValue }
     $views = Invoke-StubLocked {
         $c = Sync-StubState
-        $indexes = if ($bound.ContainsKey('Identity')) { Get-StubUsersFor $PSCmdlet $c $Identity -Many } else { Select-StubSynced $c ([int[]][Linq.Enumerable]::Range(0, $c.Users.Count)) }
+        $indexes = if ($bound.ContainsKey('Identity')) { Get-StubUsersFor $PSCmdlet $c $Identity -Many }
+        elseif ($null -ne $parsed) { Get-StubFilterCandidates $c $parsed }
+        else { [int[]][Linq.Enumerable]::Range(0, $c.Users.Count) }
+        # Views are built only for candidates, and no further than ResultSize.
         $list = [Collections.Generic.List[object]]::new()
-        foreach ($i in $indexes) { $list.Add((ConvertTo-StubOnlineUser $c (Get-StubUser $c $i))) }
+        foreach ($i in $indexes) {
+            if ($list.Count -ge $limit) { break }
+            $u = Get-StubUser $c $i
+            if (-not (Test-StubSynced $u)) { continue }
+            $v = ConvertTo-StubOnlineUser $c $u
+            if ($null -ne $parsed -and -not (Test-StubFilter $parsed $v)) { continue }
+            $list.Add($v)
+        }
         , $list
     }
-    if ($PSBoundParameters.ContainsKey('Filter')) {
-        try { $parsed = ConvertFrom-StubFilter $Filter } catch { $PSCmdlet.ThrowTerminatingError((New-StubError $_.Exception.Message 'InvalidArgument' 'InvalidFilter' $Filter)) }
-        $views = @($views | Where-Object { Test-StubFilter $parsed $_ })
-    }
-    if ($PSBoundParameters.ContainsKey('ResultSize')) { $views = @($views | Select-Object -First $ResultSize) }
     foreach ($v in $views) { [pscustomobject]$v }
 }
 
@@ -139,12 +179,12 @@ function Set-CsUser {
                 $PSCmdlet.ThrowTerminatingError((New-StubError "User `"$($u.UserPrincipalName)`" is not licensed for Phone System. Assign an E5 licence or the Phone System add-on first." 'InvalidOperation' 'NotLicensed' $Identity))
             }
             if ($setUri) {
+                # The holder comes from the line URI index: the check does not walk the tenant.
                 $wanted = $OnPremLineURI.ToLowerInvariant()
-                for ($j = 0; $j -lt $c.Users.Count; $j++) {
-                    if ($j -eq $i) { continue }
-                    $o = $c.Users[$j]
-                    if ($null -ne $o.OnPremLineURI -and $o.OnPremLineURI.ToLowerInvariant() -eq $wanted) {
-                        $PSCmdlet.ThrowTerminatingError((New-StubError "The number $OnPremLineURI is already assigned to $($o.UserPrincipalName)." 'InvalidOperation' 'NumberInUse' $OnPremLineURI))
+                if ($c.Index.line.ContainsKey($wanted)) {
+                    foreach ($j in $c.Index.line[$wanted]) {
+                        if ($j -eq $i) { continue }
+                        $PSCmdlet.ThrowTerminatingError((New-StubError "The number $OnPremLineURI is already assigned to $($c.Users[$j].UserPrincipalName)." 'InvalidOperation' 'NumberInUse' $OnPremLineURI))
                     }
                 }
             }

@@ -18,11 +18,18 @@ import type { TenantPort } from '../tenant/port';
 export type Risk = 'low' | 'medium' | 'high';
 export type CommandKind = 'check' | 'change' | 'batch' | 'decision';
 
+/** Operational settings a command's plan reads (from configuration). */
+export interface CommandSettings {
+  /** Waiting for a new account in Skype for Business Online: first poll interval and deadline. */
+  accountSync: { firstPollMs: number; deadlineMs: number };
+}
+
 /** What a command may use. Built by the conversation core for each turn (or by the runner). */
 export interface CommandContext {
   tenant: TenantPort;
   store: Store;
   clock: Clock;
+  settings: CommandSettings;
   actor: Actor;
   isApprover: boolean;
   /** The whole catalog (help lists it; passed in so no command imports the catalog's index). */

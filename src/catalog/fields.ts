@@ -142,3 +142,12 @@ export function hasPhoneSystem(u: OnlineUser): boolean {
 }
 
 export const licenceAdvice = 'assign an E5 licence, or the Phone System add-on to E3, in the Microsoft 365 admin center first';
+
+/**
+ * The organization's primary SIP domain: the first enabled SIP domain that is not the default
+ * .onmicrosoft.com one (which the procedure does not support as a SIP domain), if there is one.
+ */
+export async function primarySipDomain(ctx: Pick<ReadContext, 'tenant'>): Promise<string | undefined> {
+  const domains = (await ctx.tenant.run('Get-CsOnlineSipDomain', {})).output;
+  return domains.find((d) => d.Status === 'Enabled' && !/\.onmicrosoft\.com$/i.test(d.Name))?.Name ?? domains[0]?.Name;
+}

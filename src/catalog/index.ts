@@ -6,15 +6,27 @@ import { certRoot } from './commands/cert-root';
 import { checkDnsCommand } from './commands/check-dns';
 import { checkGatewayCommand } from './commands/check-gateway';
 import { checkPortsCommand } from './commands/check-ports';
+import { configureHybrid } from './commands/configure-hybrid';
+import { disableVoice } from './commands/disable-voice';
 import { enableVoice } from './commands/enable-voice';
 import { help } from './commands/help';
 import { history } from './commands/history';
 import { internationalCalling } from './commands/international-calling';
 import { pending } from './commands/pending';
+import { registerMediationServer } from './commands/register-mediation-server';
 import { reject } from './commands/reject';
+import { showDomains } from './commands/show-domains';
+import { showHybrid } from './commands/show-hybrid';
+import { showMediationServers } from './commands/show-mediation-servers';
 import { status } from './commands/status';
 
-export const commands: readonly Command[] = [help, status, pending, history, approve, reject, enableVoice, internationalCalling, assignSite];
+export const commands: readonly Command[] = [
+  help, status, pending, history, approve, reject,
+  showDomains, showHybrid, configureHybrid,
+  enableVoice, disableVoice, internationalCalling, assignSite,
+  registerMediationServer, showMediationServers,
+  checkDnsCommand, checkPortsCommand, checkGatewayCommand, certRoot,
+];
 
 export function findCommand(id: string): Command | undefined {
   return commands.find((c) => c.id === id);

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { renderCard } from '../cards/render';
-import type { BatchCommand, ChangeCommand, Command, CommandContext } from '../catalog/command';
+import type { BatchCommand, ChangeCommand, Command, CommandContext, CommandSettings } from '../catalog/command';
 import type { Clock } from '../clock';
 import { oneLine, Refusal } from '../errors';
 import { parseCommand } from '../grammar/grammar';
@@ -35,6 +35,7 @@ export interface SwitchboardDeps {
   commands: readonly Command[];
   allowedTenantIds: readonly string[];
   approverIds: readonly string[];
+  settings: CommandSettings;
 }
 
 export class Switchboard {
@@ -119,6 +120,7 @@ export class Switchboard {
       tenant: this.deps.tenant,
       store: this.deps.store,
       clock: this.deps.clock,
+      settings: this.deps.settings,
       actor,
       isApprover: this.deps.requests.isApprover(actor),
       commands: this.deps.commands,

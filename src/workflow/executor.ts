@@ -49,9 +49,15 @@ export class Executor {
 
   /** Runs a waiting request again when its next poll is due (a timer here; maintenance catches the rest). */
   private wake(r: Pick<RequestRecord, 'id' | 'nextRunAt'>): void {
-    if (this.closed || this.timers.has(r.id)) return;
+    if (this.closed) return;
     const delay = r.nextRunAt ? new Date(r.nextRunAt).getTime() - this.clock.now().getTime() : 0;
-    if (delay <= 0) return this.schedule(r.id);
+    const existing = this.timers.get(r.id);
+    if (delay <= 0) {
+      if (existing) clearTimeout(existing);
+      this.timers.delete(r.id);
+      return this.schedule(r.id);
+    }
+    if (existing) return;
     const timer = setTimeout(() => {
       this.timers.delete(r.id);
       this.schedule(r.id);

@@ -1,4 +1,4 @@
-# Identity resolution and the -Filter subset, mirroring src/tenant/sim/identity.ts and filter.ts exactly.
+# Identity resolution and the -Filter subset, mirroring src/tenant/sim/store.ts (resolve), identity.ts and filter.ts exactly.
 # .NET and JavaScript regexes differ in small ways, so the patterns spell out what JavaScript means:
 # JS trim()/\s whitespace, ASCII-only \d, `$` as end of input (\z), `.` not matching line terminators.
 

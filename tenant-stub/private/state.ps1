@@ -50,7 +50,7 @@ function Get-StubFileStamp([string]$File) {
 function ConvertTo-StubUserLine($User) { ConvertTo-Json -InputObject $User -Compress -Depth 5 }
 
 function New-StubIndex($Users) {
-    $index = @{ id = @{}; upn = @{}; sip = @{}; name = @{}; alias = @{} }
+    $index = @{ id = @{}; upn = @{}; sip = @{}; name = @{}; alias = @{}; line = @{} }
     for ($i = 0; $i -lt $Users.Count; $i++) {
         $u = $Users[$i]
         foreach ($pair in @(@('id', $u.Identity), @('upn', $u.UserPrincipalName), @('sip', $u.SipAddress), @('name', $u.DisplayName), @('alias', $u.Alias))) {
@@ -61,6 +61,21 @@ function New-StubIndex($Users) {
         }
     }
     return $index
+}
+
+# The line URI index changes with the users (Set-CsUser), unlike the identity ones: LineOf[i] is what it holds for i.
+function Update-StubLineIndex($Cache, [int]$Index) {
+    $old = $Cache.LineOf[$Index]
+    $uri = $Cache.Users[$Index]['OnPremLineURI']
+    $new = if ([string]::IsNullOrEmpty($uri)) { $null } else { ([string]$uri).ToLowerInvariant() }
+    if ($old -ceq $new) { return }
+    $lines = $Cache.Index.line
+    if ($null -ne $old -and $lines.ContainsKey($old)) { [void]$lines[$old].Remove($Index); if ($lines[$old].Count -eq 0) { $lines.Remove($old) } }
+    if ($null -ne $new) {
+        if (-not $lines.ContainsKey($new)) { $lines[$new] = [Collections.Generic.SortedSet[int]]::new() }
+        [void]$lines[$new].Add($Index)
+    }
+    $Cache.LineOf[$Index] = $new
 }
 
 # users/<n>.json -> n, or -1 for anything else (a temporary file, a stray name, an index past the seed's users).
@@ -93,9 +108,10 @@ function Read-StubStore([string]$Seed, [string]$Stamp) {
         if ($n -ge 0) { $users[$n] = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($file)) -AsHashtable -Depth 5 }
     }
     $script:Cache = @{
-        Seed = $Seed; Stamp = $Stamp; State = $state; Users = $users; Index = (New-StubIndex $users)
+        Seed = $Seed; Stamp = $Stamp; State = $state; Users = $users; Index = (New-StubIndex $users); LineOf = [string[]]::new($users.Count)
         UsersDir = $usersDir; TenantFile = $tenantFile; Log = $log; Offset = [IO.FileInfo]::new($log).Length
     }
+    for ($i = 0; $i -lt $users.Count; $i++) { Update-StubLineIndex $script:Cache $i }
 }
 
 # Brings the per-process cache up to date with the store. Call inside Invoke-StubLocked.
@@ -132,7 +148,7 @@ function Sync-StubState {
     }
     foreach ($n in $changed) {
         $file = [IO.Path]::Combine($c.UsersDir, "$n.json")
-        if ([IO.File]::Exists($file)) { $c.Users[$n] = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($file)) -AsHashtable -Depth 5 }
+        if ([IO.File]::Exists($file)) { $c.Users[$n] = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($file)) -AsHashtable -Depth 5; Update-StubLineIndex $c $n }
     }
     if ($tenantChanged -and [IO.File]::Exists($c.TenantFile)) { $c.State = ConvertFrom-Json -InputObject ([IO.File]::ReadAllText($c.TenantFile)) -AsHashtable -Depth 10 }
     $c.Offset += $end + 1
@@ -148,6 +164,7 @@ function Save-StubUsers($Cache, [int[]]$Indexes) {
         # Log first: if we die between the two, other processes merely re-read a user file that did not change.
         [IO.File]::AppendAllText($Cache.Log, [string]::Join("`n", $Indexes) + "`n")
         foreach ($i in $Indexes) {
+            Update-StubLineIndex $Cache $i
             $file = [IO.Path]::Combine($Cache.UsersDir, "$i.json")
             $tmp = "$file.$PID.tmp"
             [IO.File]::WriteAllText($tmp, (ConvertTo-StubUserLine $Cache.Users[$i]), $script:Utf8)

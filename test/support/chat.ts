@@ -46,10 +46,11 @@ export interface HarnessOptions {
   allowedTenants?: string[];
   tenant?: TenantPort;
   dataDir?: string;
+  clock?: ManualClock;
 }
 
 export class ChatHarness {
-  readonly clock = new ManualClock(new Date('2026-11-26T09:00:00Z'));
+  clock = new ManualClock(new Date('2026-11-26T09:00:00Z'));
   readonly outbox = new RecordingOutbox();
   private adapter!: TestAdapter;
   core!: Core;
@@ -58,6 +59,7 @@ export class ChatHarness {
 
   static async create(options: HarnessOptions = {}): Promise<ChatHarness> {
     const h = new ChatHarness();
+    if (options.clock) h.clock = options.clock;
     h.dataDir = options.dataDir ?? tempDir('test');
     const tenant = options.tenant ?? new SimulatedTenant({ initial: demoTenant(), dataDir: h.dataDir });
     h.core = await createCore({

@@ -5,8 +5,8 @@
  */
 import { likePattern } from './identity';
 
-type Clause = { property: string; op: 'eq' | 'ne' | 'like'; value: string | boolean };
-type Join = 'and' | 'or';
+export type Clause = { property: string; op: 'eq' | 'ne' | 'like'; value: string | boolean };
+export type Join = 'and' | 'or';
 
 const clausePattern = /^\s*([A-Za-z]+)\s+-(eq|ne|like)\s+(?:'((?:[^']|'')*)'|\$(true|false))\s*/i;
 const joinPattern = /^-(and|or)\s+/i;

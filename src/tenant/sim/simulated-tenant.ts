@@ -1,6 +1,6 @@
 /**
  * The simulated tenant: an in-process model of the CCE-era cmdlets' semantics (not canned replies).
- * It keeps state, persists it under DATA_DIR, resolves identities as the cmdlets do, and answers with
+ * It keeps its state in SQLite under DATA_DIR (store.ts), resolves identities as the cmdlets do, and answers with
  * the property names of Get-CsOnlineUser. Errors carry the cmdlets' own wording.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,14 +10,14 @@ import { systemClock, type Clock } from '../../clock';
 import { cmdletNames, cmdlets, type CmdletName, type CmdletOutput, type CmdletParams, type OnlineUser } from '../cmdlets';
 import { renderCall } from '../render';
 import { TenantError, type CmdletRun, type RunOptions, type TenantDescription, type TenantPort } from '../port';
-import { resolveIdentity } from './identity';
+import { guidPattern } from './identity';
 import { matchesFilter, parseFilter } from './filter';
 import { featuresOf, isSynced, mediationServerDepartment, SimTenantState, skusOf, voiceRoutingPolicies, type SimUser } from './state';
+import { SimStore, type Row } from './store';
 
 export const telUriPattern = /^tel:\+[1-9]\d{6,14}(;ext=\d{1,10})?$/;
 /** A DNS name of at least two labels (ASCII letters, digits, hyphens; no trailing dot). */
 export const fqdnPattern = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A new directory account, as an admin creates it in the Microsoft 365 admin center (test and demo hook). */
 export interface NewDirectoryAccount {
@@ -32,33 +32,46 @@ export interface NewDirectoryAccount {
 export interface SimulatedTenantOptions {
   /** The tenant to start from when nothing is persisted yet. */
   initial: SimTenantState;
-  /** Where the state persists (file sim-tenant.json); in memory only when absent. */
+  /** Where the state persists (sim-tenant.db); in memory only when absent. */
   dataDir?: string;
   /** What "now" is for directory sync; the system clock when absent. */
   clock?: Clock;
+  /**
+   * Also write the starting tenant as sim-tenant.json when the database is new, for the PowerShell stand-in
+   * (tenant-stub/), which reads that file. Default true; off for big generated tenants nobody hands to pwsh.
+   */
+  writeSeed?: boolean;
 }
 
 type Handler<N extends CmdletName> = (params: CmdletParams<N>) => CmdletOutput<N>;
 
 export class SimulatedTenant implements TenantPort {
   readonly backend = 'sim' as const;
-  private state: SimTenantState;
-  private readonly file: string | undefined;
+  /** The database behind it (tests and benchmarks look at its query plans and row counts). */
+  readonly store: SimStore;
   private readonly clock: Clock;
 
   constructor(options: SimulatedTenantOptions) {
     this.clock = options.clock ?? systemClock;
-    this.file = options.dataDir ? path.join(options.dataDir, 'sim-tenant.json') : undefined;
-    if (this.file && fs.existsSync(this.file)) {
-      this.state = SimTenantState.parse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
-    } else {
-      this.state = structuredClone(options.initial);
-      this.persist();
-    }
+    const seed = options.dataDir ? path.join(options.dataDir, 'sim-tenant.json') : undefined;
+    // A data directory from before the database holds sim-tenant.json: that is where its tenant continues.
+    const { store, created } = SimStore.open(options.dataDir, () =>
+      seed && fs.existsSync(seed) ? SimTenantState.parse(JSON.parse(fs.readFileSync(seed, 'utf8'))) : options.initial);
+    this.store = store;
+    if (created && seed && options.writeSeed !== false && !fs.existsSync(seed)) writeFileAtomically(seed, JSON.stringify(options.initial));
   }
 
   async describe(): Promise<TenantDescription> {
     return { backend: 'sim', moduleVersion: 'simulated tenant (Skype for Business Online cmdlets, CCE era)', availableCmdlets: cmdletNames };
+  }
+
+  async close(): Promise<void> {
+    this.store.close();
+  }
+
+  /** A copy of the whole state, for tests and the demo (reads every row). */
+  snapshot(): SimTenantState {
+    return this.store.snapshot();
   }
 
   /**
@@ -67,9 +80,6 @@ export class SimulatedTenant implements TenantPort {
    */
   createDirectoryAccount(account: NewDirectoryAccount): SimUser {
     const upn = account.upn.trim();
-    if (this.state.users.some((u) => u.UserPrincipalName.toLowerCase() === upn.toLowerCase())) {
-      throw new Error(`Another object with the same value for property userPrincipalName already exists: ${upn}.`);
-    }
     const skus = [...account.licenses];
     const created: SimUser = {
       Identity: randomUUID(),
@@ -89,16 +99,13 @@ export class SimulatedTenant implements TenantPort {
       Department: null,
       ...(account.syncDelayMs > 0 ? { syncAt: new Date(this.clock.now().getTime() + account.syncDelayMs).toISOString() } : {}),
     };
-    this.state.users.push(created);
-    this.persist();
+    this.store.transaction(() => {
+      if (this.store.byUpn(upn.toLowerCase()).length > 0) {
+        throw new Error(`Another object with the same value for property userPrincipalName already exists: ${upn}.`);
+      }
+      this.store.insert(created);
+    });
     return structuredClone(created);
-  }
-
-  async close(): Promise<void> {}
-
-  /** A copy of the whole state, for tests and the demo. */
-  snapshot(): SimTenantState {
-    return structuredClone(this.state);
   }
 
   async run<N extends CmdletName>(cmdlet: N, params: CmdletParams<N>, _options?: RunOptions): Promise<CmdletRun<N>> {
@@ -116,7 +123,8 @@ export class SimulatedTenant implements TenantPort {
     }
     try {
       const handler = this.handlers[cmdlet] as unknown as Handler<N>;
-      const output = handler(parsed.data as CmdletParams<N>);
+      // One transaction per cmdlet: its checks and its writes see one state, and a refusal leaves nothing half done.
+      const output = spec.effect === 'read' ? handler(parsed.data as CmdletParams<N>) : this.store.transaction(() => handler(parsed.data as CmdletParams<N>));
       return { output, record: record('ok') };
     } catch (err) {
       if (err instanceof TenantError) throw new TenantError(err.kind, err.message, record('error', err.message));
@@ -124,25 +132,13 @@ export class SimulatedTenant implements TenantPort {
     }
   }
 
-  private persist(): void {
-    if (!this.file) return;
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
-    fs.writeSync(fd, JSON.stringify(this.state));
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fs.renameSync(tmp, this.file);
-  }
-
-  /** The accounts Skype for Business Online sees now. */
-  private onlineUsers(): SimUser[] {
+  private synced(rows: Row[]): Row[] {
     const now = this.clock.now();
-    return this.state.users.filter((u) => isSynced(u, now));
+    return rows.filter((r) => isSynced(r.user, now));
   }
 
-  private usersFor(identity: string, options: { many: boolean }): SimUser[] {
-    const found = resolveIdentity(this.onlineUsers(), identity);
+  private usersFor(identity: string, options: { many: boolean }): Row[] {
+    const found = this.synced(this.store.resolve(identity));
     if (found.length === 0) throw new TenantError('not-found', `Management object not found for identity "${identity}".`);
     if (!options.many && found.length > 1) {
       throw new TenantError('invalid-parameter', `The identity "${identity}" refers to ${found.length} users; specify one user.`);
@@ -150,30 +146,23 @@ export class SimulatedTenant implements TenantPort {
     return found;
   }
 
-  private isHybrid(): boolean {
-    return Boolean(this.state.hybrid.PeerDestination);
-  }
-
   /** Entra sees every account at once, by object id or UPN. */
-  private directoryUser(userId: string): SimUser {
+  private directoryUser(userId: string): Row {
     const id = userId.trim().toLowerCase();
-    const found = guidPattern.test(id)
-      ? this.state.users.find((u) => u.Identity.toLowerCase() === id)
-      : this.state.users.find((u) => u.UserPrincipalName.toLowerCase() === id);
+    const [found] = guidPattern.test(id) ? this.store.byIdentity(id) : this.store.byUpn(id);
     if (!found) throw new TenantError('not-found', `[Request_ResourceNotFound] : Resource '${userId}' does not exist or one of its queried reference-property objects are not present.`);
     return found;
   }
 
   /** Set-/Get-CsHybridMediationServer name the account by its display name, exactly one Skype for Business Online user. */
-  private mediationServerAccount(identity: string): SimUser {
-    const name = identity.trim().toLowerCase();
-    const found = this.onlineUsers().filter((u) => u.DisplayName.toLowerCase() === name);
+  private mediationServerAccount(identity: string): Row {
+    const found = this.synced(this.store.byDisplayName(identity.trim().toLowerCase()));
     if (found.length === 0) throw new TenantError('not-found', `Management object not found for identity "${identity}".`);
     if (found.length > 1) throw new TenantError('invalid-parameter', `The identity "${identity}" refers to ${found.length} users; specify one user.`);
     return found[0]!;
   }
 
-  private view(u: SimUser): OnlineUser {
+  private view(u: SimUser, hybrid: boolean): OnlineUser {
     return {
       Identity: u.Identity,
       UserPrincipalName: u.UserPrincipalName,
@@ -185,7 +174,7 @@ export class SimulatedTenant implements TenantPort {
       HostedVoiceMail: u.HostedVoiceMail,
       // Skype for Business Online assigned HybridVoice to voice-enabled users with an on-premises number, or of a
       // tenant with hybrid connectivity; BusinessVoice otherwise.
-      VoicePolicy: u.EnterpriseVoiceEnabled ? (this.isHybrid() || u.OnPremLineURI ? 'HybridVoice' : 'BusinessVoice') : null,
+      VoicePolicy: u.EnterpriseVoiceEnabled ? (hybrid || u.OnPremLineURI ? 'HybridVoice' : 'BusinessVoice') : null,
       OnPremLineURI: u.OnPremLineURI,
       LineURI: u.OnPremLineURI,
       FeatureTypes: u.Licenses,
@@ -193,144 +182,158 @@ export class SimulatedTenant implements TenantPort {
     };
   }
 
-  private readonly handlers: { [N in CmdletName]: Handler<N> } = {
-    'Get-CsOnlineUser': (p) => {
-      let users = this.onlineUsers();
-      if (p.Identity !== undefined) users = this.usersFor(p.Identity, { many: true });
-      if (p.Filter !== undefined) {
-        let filter: ReturnType<typeof parseFilter>;
-        try {
-          filter = parseFilter(p.Filter);
-        } catch (err) {
-          throw new TenantError('invalid-parameter', (err as Error).message);
-        }
-        users = users.filter((u) => matchesFilter(filter, this.view(u) as Record<string, unknown>));
+  private onlineUsers(p: CmdletParams<'Get-CsOnlineUser'>): OnlineUser[] {
+    const hybrid = Boolean(this.store.hybrid().PeerDestination);
+    const now = this.clock.now();
+    const limit = p.ResultSize ?? Infinity;
+    let filter: ReturnType<typeof parseFilter> | undefined;
+    if (p.Filter !== undefined) {
+      try {
+        filter = parseFilter(p.Filter);
+      } catch (err) {
+        throw new TenantError('invalid-parameter', (err as Error).message);
       }
-      if (p.ResultSize !== undefined) users = users.slice(0, p.ResultSize);
-      return users.map((u) => this.view(u));
-    },
+    }
+    let source: Iterable<Row>;
+    if (p.Identity !== undefined) source = this.usersFor(p.Identity, { many: true });
+    else {
+      const candidates = filter ? this.store.filterCandidates(filter) : 'all';
+      source = candidates === 'all' ? this.store.scan() : this.store.decode(candidates);
+    }
+    const out: OnlineUser[] = [];
+    if (limit <= 0) return out;
+    for (const { user } of source) {
+      if (!isSynced(user, now)) continue;
+      const v = this.view(user, hybrid);
+      if (filter && !matchesFilter(filter, v as Record<string, unknown>)) continue;
+      out.push(v);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  private readonly handlers: { [N in CmdletName]: Handler<N> } = {
+    'Get-CsOnlineUser': (p) => this.onlineUsers(p),
     'Set-CsUser': (p) => {
-      const users = this.usersFor(p.Identity, { many: true });
+      const rows = this.usersFor(p.Identity, { many: true });
       const number = p.OnPremLineURI;
       if (typeof number === 'string' && !telUriPattern.test(number)) {
-        throw new TenantError('invalid-parameter', `Cannot validate argument on parameter 'OnPremLineURI'. "${p.OnPremLineURI}" is not a valid E.164 tel URI such as tel:+14255551297.`);
+        throw new TenantError('invalid-parameter', `Cannot validate argument on parameter 'OnPremLineURI'. "${number}" is not a valid E.164 tel URI such as tel:+14255551297.`);
       }
-      for (const u of users) {
+      const holders = typeof number === 'string' ? this.store.byLineUri(number) : [];
+      for (const { pos, user: u } of rows) {
         if (p.EnterpriseVoiceEnabled === true && !u.Licenses.includes('PhoneSystem')) {
           throw new TenantError('cmdlet-error', `User "${u.UserPrincipalName}" is not licensed for Phone System. Assign an E5 licence or the Phone System add-on first.`);
         }
-        if (typeof number === 'string') {
-          const holder = this.state.users.find((o) => o !== u && o.OnPremLineURI?.toLowerCase() === number.toLowerCase());
-          if (holder) throw new TenantError('cmdlet-error', `The number ${number} is already assigned to ${holder.UserPrincipalName}.`);
-        }
+        const holder = holders.find((h) => h.pos !== pos);
+        if (holder) throw new TenantError('cmdlet-error', `The number ${number} is already assigned to ${holder.user.UserPrincipalName}.`);
       }
       // One number on several users cannot be; clearing several at once can.
-      if (typeof number === 'string' && users.length > 1) {
-        throw new TenantError('invalid-parameter', `OnPremLineURI cannot be set on ${users.length} users at once.`);
+      if (typeof number === 'string' && rows.length > 1) {
+        throw new TenantError('invalid-parameter', `OnPremLineURI cannot be set on ${rows.length} users at once.`);
       }
-      for (const u of users) {
+      for (const { user: u } of rows) {
         if (p.EnterpriseVoiceEnabled !== undefined) u.EnterpriseVoiceEnabled = p.EnterpriseVoiceEnabled;
         if (p.HostedVoiceMail !== undefined) u.HostedVoiceMail = p.HostedVoiceMail;
         if (number !== undefined) u.OnPremLineURI = number;
       }
-      this.persist();
+      this.store.update(rows);
       return null;
     },
     'Get-CsUserPstnSettings': (p) =>
-      this.usersFor(p.Identity, { many: false }).map((u) => ({
+      this.usersFor(p.Identity, { many: false }).map(({ user: u }) => ({
         Identity: u.Identity,
         HybridPSTNSite: u.HybridPSTNSite,
         AllowInternationalCalls: u.AllowInternationalCalls,
       })),
     'Set-CsUserPstnSettings': (p) => {
-      const [u] = this.usersFor(p.Identity, { many: false });
+      const [row] = this.usersFor(p.Identity, { many: false });
+      const u = row!.user;
       if (p.HybridPSTNSite !== undefined && p.HybridPSTNSite !== null) {
-        const site = this.state.sites.find((s) => s.Identity.toLowerCase() === p.HybridPSTNSite!.toLowerCase());
+        const site = this.store.site(p.HybridPSTNSite);
         if (!site) throw new TenantError('not-found', `Hybrid PSTN site "${p.HybridPSTNSite}" was not found.`);
-        u!.HybridPSTNSite = site.Identity;
+        u.HybridPSTNSite = site.Identity;
       } else if (p.HybridPSTNSite === null) {
-        u!.HybridPSTNSite = null;
+        u.HybridPSTNSite = null;
       }
-      if (p.AllowInternationalCalls !== undefined) u!.AllowInternationalCalls = p.AllowInternationalCalls;
-      this.persist();
+      if (p.AllowInternationalCalls !== undefined) u.AllowInternationalCalls = p.AllowInternationalCalls;
+      this.store.update([row!]);
       return null;
     },
     'Grant-CsVoiceRoutingPolicy': (p) => {
-      const [u] = this.usersFor(p.Identity, { many: false });
+      const [row] = this.usersFor(p.Identity, { many: false });
       const policy = p.PolicyName === null ? null : voiceRoutingPolicies.find((v) => v.toLowerCase() === p.PolicyName!.toLowerCase());
       if (policy === undefined) throw new TenantError('not-found', `Cannot find VoiceRoutingPolicy "${p.PolicyName}".`);
-      u!.VoiceRoutingPolicy = policy;
-      u!.AllowInternationalCalls = policy !== 'InternationalCallsDisallowed';
-      this.persist();
+      row!.user.VoiceRoutingPolicy = policy;
+      row!.user.AllowInternationalCalls = policy !== 'InternationalCallsDisallowed';
+      this.store.update([row!]);
       return null;
     },
-    'Get-CsTenantHybridConfiguration': () => [
-      {
-        Identity: 'Global',
-        PeerDestination: this.state.hybrid.PeerDestination,
-        UseOnPremDialPlan: this.state.hybrid.UseOnPremDialPlan,
-        HybridPSTNSites: this.state.sites.map((s) => s.Identity),
-      },
-    ],
+    'Get-CsTenantHybridConfiguration': () => {
+      const hybrid = this.store.hybrid();
+      return [{ Identity: 'Global', PeerDestination: hybrid.PeerDestination, UseOnPremDialPlan: hybrid.UseOnPremDialPlan, HybridPSTNSites: this.store.sites().map((s) => s.Identity) }];
+    },
     'Set-CsTenantHybridConfiguration': (p) => {
       if (p.PeerDestination !== undefined && !fqdnPattern.test(p.PeerDestination)) {
         throw new TenantError('invalid-parameter', `Cannot validate argument on parameter 'PeerDestination'. "${p.PeerDestination}" is not a valid fully qualified domain name.`);
       }
-      if (p.PeerDestination !== undefined) this.state.hybrid.PeerDestination = p.PeerDestination;
-      if (p.UseOnPremDialPlan !== undefined) this.state.hybrid.UseOnPremDialPlan = p.UseOnPremDialPlan;
-      this.persist();
+      const hybrid = this.store.hybrid();
+      if (p.PeerDestination !== undefined) hybrid.PeerDestination = p.PeerDestination;
+      if (p.UseOnPremDialPlan !== undefined) hybrid.UseOnPremDialPlan = p.UseOnPremDialPlan;
+      this.store.setHybrid(hybrid);
       return null;
     },
-    'Get-CsTenantFederationConfiguration': () => [{ Identity: 'Global', SharedSipAddressSpace: this.state.federation.SharedSipAddressSpace }],
+    'Get-CsTenantFederationConfiguration': () => [{ Identity: 'Global', SharedSipAddressSpace: this.store.federation().SharedSipAddressSpace }],
     'Set-CsTenantFederationConfiguration': (p) => {
-      if (p.SharedSipAddressSpace !== undefined) this.state.federation.SharedSipAddressSpace = p.SharedSipAddressSpace;
-      this.persist();
+      const federation = this.store.federation();
+      if (p.SharedSipAddressSpace !== undefined) federation.SharedSipAddressSpace = p.SharedSipAddressSpace;
+      this.store.setFederation(federation);
       return null;
     },
     'Get-CsOnlineSipDomain': (p) =>
-      this.state.sipDomains
+      this.store.sipDomains()
         .filter((d) => p.Domain === undefined || d.Name.toLowerCase() === p.Domain.trim().toLowerCase())
         .filter((d) => p.DomainStatus === undefined || d.Status === p.DomainStatus)
         .map((d) => ({ Name: d.Name, Status: d.Status })),
     'Get-CsHybridMediationServer': (p) => {
-      const u = this.mediationServerAccount(p.Identity);
+      const { user: u } = this.mediationServerAccount(p.Identity);
       const fqdn = u.MediationServerFqdn ?? null;
       return [{
         Identity: u.DisplayName,
         Fqdn: fqdn,
         AccessProxyExternalFqdn: u.AccessProxyExternalFqdn ?? null,
-        SipAddress: fqdn ? `sip:${fqdn}@${u.UserPrincipalName.split('@')[1] ?? this.state.domain}` : null,
+        SipAddress: fqdn ? `sip:${fqdn}@${u.UserPrincipalName.split('@')[1] ?? this.store.domain()}` : null,
       }];
     },
     'Set-CsHybridMediationServer': (p) => {
       for (const [name, value] of [['Fqdn', p.Fqdn], ['AccessProxyExternalFqdn', p.AccessProxyExternalFqdn]] as const) {
         if (!fqdnPattern.test(value)) throw new TenantError('invalid-parameter', `Cannot validate argument on parameter '${name}'. "${value}" is not a valid fully qualified domain name.`);
       }
-      const u = this.mediationServerAccount(p.Identity);
+      const row = this.mediationServerAccount(p.Identity);
+      const u = row.user;
       if ((u.Department ?? '').toLowerCase() !== mediationServerDepartment.toLowerCase()) {
         throw new TenantError('cmdlet-error', `User "${u.UserPrincipalName}" is not a hybrid Mediation Server account: its Department must be "${mediationServerDepartment}" (set it with Set-MsolUser or Update-MgUser first).`);
       }
       u.MediationServerFqdn = p.Fqdn;
       u.AccessProxyExternalFqdn = p.AccessProxyExternalFqdn;
-      this.persist();
+      this.store.update([row]);
       return null;
     },
     'Set-MsolUser': (p) => {
-      const upn = p.UserPrincipalName.trim().toLowerCase();
-      const u = this.state.users.find((o) => o.UserPrincipalName.toLowerCase() === upn);
-      if (!u) throw new TenantError('not-found', `User Not Found. User: ${p.UserPrincipalName}.`);
-      if (p.Department !== undefined) u.Department = p.Department;
-      this.persist();
+      const [row] = this.store.byUpn(p.UserPrincipalName.trim().toLowerCase());
+      if (!row) throw new TenantError('not-found', `User Not Found. User: ${p.UserPrincipalName}.`);
+      if (p.Department !== undefined) row.user.Department = p.Department;
+      this.store.update([row]);
       return null;
     },
     'Update-MgUser': (p) => {
-      const u = this.directoryUser(p.UserId);
-      if (p.Department !== undefined) u.Department = p.Department;
-      this.persist();
+      const row = this.directoryUser(p.UserId);
+      if (p.Department !== undefined) row.user.Department = p.Department;
+      this.store.update([row]);
       return null;
     },
     'Get-MgUser': (p) => {
-      const u = this.directoryUser(p.UserId);
+      const { user: u } = this.directoryUser(p.UserId);
       return [{
         Id: u.Identity,
         UserPrincipalName: u.UserPrincipalName,
@@ -341,9 +344,19 @@ export class SimulatedTenant implements TenantPort {
       }];
     },
     'Get-CsHybridPSTNSite': (p) => {
-      const sites = p.Identity === undefined ? this.state.sites : this.state.sites.filter((s) => s.Identity.toLowerCase() === p.Identity!.toLowerCase());
-      if (p.Identity !== undefined && sites.length === 0) throw new TenantError('not-found', `Hybrid PSTN site "${p.Identity}" was not found.`);
-      return sites.map((s) => ({ Identity: s.Identity, EdgeFqdn: s.EdgeFqdn }));
+      if (p.Identity === undefined) return this.store.sites().map((s) => ({ Identity: s.Identity, EdgeFqdn: s.EdgeFqdn }));
+      const site = this.store.site(p.Identity);
+      if (!site) throw new TenantError('not-found', `Hybrid PSTN site "${p.Identity}" was not found.`);
+      return [{ Identity: site.Identity, EdgeFqdn: site.EdgeFqdn }];
     },
   };
+}
+
+function writeFileAtomically(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  fs.writeSync(fd, text);
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
 }
