@@ -8,7 +8,7 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { certificateMatchesKey, fromKeyPem, generateRsaKey, nativeSha256Signer } from './keys';
 import { inspectCertificate, nameMatches, verifyChain, type CertificateFacts } from './inspect';
-import type { CheckItem } from '../network/check-item';
+import type { CheckItem } from '../model/check';
 
 export interface RootExport {
   pem: string;

@@ -5,7 +5,7 @@
  * sent in separate messages. Nothing here logs or returns a private key.
  */
 import { createKeyAndCsr, importIssued, issueFromCsr, type CaMaterial } from './authority';
-import type { CheckItem } from '../network/check-item';
+import type { CheckItem } from '../model/check';
 import { newPfxPassword, type KeyStore } from './key-store';
 
 export interface CertDeps {

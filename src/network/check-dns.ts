@@ -3,7 +3,7 @@
  * looked up through the network port. One item per record, with what it resolves to; the documented
  * mistakes (sip.<domain> at a Cloud Connector Edge, .onmicrosoft.com as SIP domain) are warnings.
  */
-import type { CheckItem } from './check-item';
+import type { CheckItem } from '../model/check';
 import { canonicalName, type NetResult, type NetworkPort, type SrvRecord } from './port';
 
 export interface DnsSite {

@@ -6,7 +6,7 @@
  */
 import { ekuItem, nameItems, validityItem } from '../certs/authority';
 import { inspectCertificate, verifyChain } from '../certs/inspect';
-import type { CheckItem } from './check-item';
+import type { CheckItem } from '../model/check';
 import type { Gateway } from './inventory-types';
 import type { ClientCertificate, NetworkPort, TlsHandshake } from './port';
 

@@ -4,7 +4,7 @@
  * the bot runs. Probes run in parallel under a cap and inside one time budget, so a peer that never answers
  * costs one timeout, not the check. UDP and media ranges are listed with the reason a probe cannot verify them.
  */
-import type { CheckItem } from './check-item';
+import type { CheckItem } from '../model/check';
 import type { Site } from './inventory-types';
 import type { NetworkPort } from './port';
 

@@ -7,7 +7,7 @@
  */
 import { checkDns } from './check-dns';
 import { checkGateway, type GatewayCheckOptions } from './check-gateway';
-import type { CheckItem } from './check-item';
+import type { CheckItem } from '../model/check';
 import { checkPorts } from './check-ports';
 import type { Inventory } from './inventory-types';
 import type { NetworkPort } from './port';

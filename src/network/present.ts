@@ -1,7 +1,7 @@
 /** Check items as a chat answer: one line of text and the network-check card. */
 import { renderCard } from '../cards/render';
 import type { OutgoingMessage } from '../model/people';
-import type { CheckItem } from './check-item';
+import type { CheckItem } from '../model/check';
 
 const marks = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
 

@@ -4,7 +4,7 @@ import { checkDns } from '../../src/network/check-dns';
 import { checkGateway } from '../../src/network/check-gateway';
 import { checkPorts } from '../../src/network/check-ports';
 import { runNetworkChecklist, type ChecklistProgress } from '../../src/network/checklist';
-import type { CheckItem } from '../../src/network/check-item';
+import type { CheckItem } from '../../src/model/check';
 import { demoNetwork, type DemoNetwork } from '../../src/network/demo-network';
 import type { Site } from '../../src/network/inventory-types';
 import { SimulatedNetwork } from '../../src/network/sim';

@@ -6,7 +6,7 @@ import { checkDns } from '../../src/network/check-dns';
 import { checkGateway } from '../../src/network/check-gateway';
 import { checkPorts } from '../../src/network/check-ports';
 import { runNetworkChecklist } from '../../src/network/checklist';
-import type { CheckItem } from '../../src/network/check-item';
+import type { CheckItem } from '../../src/model/check';
 import type { Gateway, Site } from '../../src/network/inventory-types';
 import { RealNetwork } from '../../src/network/real';
 import { tempDir } from '../support/temp-dirs';

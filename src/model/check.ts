@@ -1,4 +1,4 @@
-/** One line of a readiness report: what was checked, the verdict, what was seen, and what fixes it. */
+/** One line of a readiness report (network, certificates, tenant): what was checked, the verdict, what was seen, and what fixes it. */
 export interface CheckItem {
   check: string;
   status: 'pass' | 'warn' | 'fail';
