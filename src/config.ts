@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { PowerShellTenantConfig, teamsCredentials } from './tenant/powershell/config';
+import { NetworkConfig } from './network/config';
 
 /** Ada Admin, the playground's approver: who approves in local mode when APPROVER_IDS is empty. */
 export const localDemoApproverId = '22222222-2222-4222-8222-222222222222';
@@ -50,6 +51,7 @@ export const ConfigSchema = z
     SWITCHBOARD_STUB_PROFILE: z.enum(['cce', 'teams-current']).default('cce'),
   })
   .extend(PowerShellTenantConfig.shape)
+  .extend(NetworkConfig.shape)
   .transform((c) => {
     const localMode = c.MicrosoftAppId === '';
     // So that `npm start` alone walks the approval flow in the playground; never outside local mode.

@@ -47,6 +47,7 @@ describe('card templates', () => {
     'register-mediation-server-form': { fqdn: 'ms1.contoso.com', site: 'Seattle', sites: [{ title: 'Seattle (ap.contoso.com)', value: 'Seattle' }], displayName: '', upn: '', domain: 'contoso.com', hint: 'h' },
     pending: { heading: 'h', requests: [{ id: 'R-1', title: 't', target: 'x', status: 'pending', requester: 'r', expiresAt: 'e' }] },
     history: { heading: 'h', chain: 'c', entries: [{ seq: 1, at: 'a', event: 'e', line: 'l' }] },
+    'network-check': { title: 't', subtitle: 's', summary: 's', summaryColor: 'Good', items: [{ mark: '✅', check: 'c', evidence: 'e', fix: 'f' }, { mark: '✅', check: 'c', evidence: 'e', fix: '' }], notes: [{ text: 'n' }] },
   };
 
   for (const name of listCardTemplates()) {

@@ -2,6 +2,10 @@
 import type { Command } from './command';
 import { approve } from './commands/approve';
 import { assignSite } from './commands/assign-site';
+import { certRoot } from './commands/cert-root';
+import { checkDnsCommand } from './commands/check-dns';
+import { checkGatewayCommand } from './commands/check-gateway';
+import { checkPortsCommand } from './commands/check-ports';
 import { configureHybrid } from './commands/configure-hybrid';
 import { disableVoice } from './commands/disable-voice';
 import { enableVoice } from './commands/enable-voice';
@@ -21,6 +25,7 @@ export const commands: readonly Command[] = [
   showDomains, showHybrid, configureHybrid,
   enableVoice, disableVoice, internationalCalling, assignSite,
   registerMediationServer, showMediationServers,
+  checkDnsCommand, checkPortsCommand, checkGatewayCommand, certRoot,
 ];
 
 export function findCommand(id: string): Command | undefined {

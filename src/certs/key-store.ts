@@ -1,0 +1,147 @@
+/**
+ * Where private keys and PFX files live: encrypted at rest (AES-256-GCM, one random IV per file, the item id
+ * as associated data so a file cannot be swapped for another), under a key derived from the configured
+ * secret, which is never logged. They leave only through a one-time, short-lived download link: an
+ * HMAC-signed token, recorded as used (on disk, so a restart does not revive it) before the file is served.
+ */
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export type StoredKind = 'private-key' | 'pfx';
+
+export interface StoredItem {
+  id: string;
+  kind: StoredKind;
+  /** The gateway FQDN it belongs to. */
+  subject: string;
+  createdAt: string;
+}
+
+const ItemMeta = z.object({ id: z.uuid(), kind: z.enum(['private-key', 'pfx']), subject: z.string(), createdAt: z.string() });
+const TokenPayload = z.object({ i: z.uuid(), n: z.string().regex(/^[0-9a-f]{32}$/), e: z.number().int(), f: z.string().max(200), t: z.string().max(100) });
+
+export interface DownloadResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface KeyStoreOptions {
+  dir: string;
+  /** At least 32 bytes of secret: the raw configured value (from KEY_STORE_SECRET or its file). */
+  secret: string | Buffer;
+  now?: () => number;
+}
+
+export class KeyStore {
+  private readonly encKey: Buffer;
+  private readonly macKey: Buffer;
+  private readonly now: () => number;
+  private readonly usedFile: string;
+  private readonly used = new Set<string>();
+
+  constructor(private readonly options: KeyStoreOptions) {
+    const secret = Buffer.isBuffer(options.secret) ? options.secret : Buffer.from(options.secret, 'utf8');
+    if (secret.length < 32) throw new Error('the key-store secret must be at least 32 bytes');
+    // Two keys from one secret, so a token signature never doubles as an encryption key.
+    this.encKey = Buffer.from(hkdfSync('sha256', secret, 'switchboard-key-store', 'aes-256-gcm', 32));
+    this.macKey = Buffer.from(hkdfSync('sha256', secret, 'switchboard-key-store', 'download-token', 32));
+    this.now = options.now ?? Date.now;
+    fs.mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    this.usedFile = path.join(options.dir, 'used-tokens');
+    if (fs.existsSync(this.usedFile)) for (const n of fs.readFileSync(this.usedFile, 'utf8').split('\n')) if (n) this.used.add(n);
+  }
+
+  put(kind: StoredKind, subject: string, content: Buffer): StoredItem {
+    const id = randomUUID();
+    const item: StoredItem = { id, kind, subject, createdAt: new Date(this.now()).toISOString() };
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.encKey, iv);
+    cipher.setAAD(Buffer.from(id));
+    const sealed = Buffer.concat([iv, cipher.update(content), cipher.final(), cipher.getAuthTag()]);
+    fs.writeFileSync(this.file(id, 'bin'), sealed, { mode: 0o600 });
+    fs.writeFileSync(this.file(id, 'json'), JSON.stringify(item), { mode: 0o600 });
+    return item;
+  }
+
+  get(id: string): { item: StoredItem; content: Buffer } | undefined {
+    if (!z.uuid().safeParse(id).success || !fs.existsSync(this.file(id, 'bin'))) return undefined;
+    const item = ItemMeta.parse(JSON.parse(fs.readFileSync(this.file(id, 'json'), 'utf8')));
+    const sealed = fs.readFileSync(this.file(id, 'bin'));
+    const decipher = createDecipheriv('aes-256-gcm', this.encKey, sealed.subarray(0, 12));
+    decipher.setAAD(Buffer.from(id));
+    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+    return { item, content: Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]) };
+  }
+
+  /** The newest stored item of a kind for a gateway, e.g. the key `cert import` must match. */
+  latest(kind: StoredKind, subject: string): StoredItem | undefined {
+    return fs
+      .readdirSync(this.options.dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => ItemMeta.safeParse(JSON.parse(fs.readFileSync(path.join(this.options.dir, f), 'utf8'))))
+      .flatMap((r) => (r.success && r.data.kind === kind && r.data.subject === subject ? [r.data] : []))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      .at(-1);
+  }
+
+  /** A one-time link token for a stored item. */
+  createDownloadToken(id: string, options: { ttlMs: number; filename: string; contentType: string }): { token: string; expiresAt: Date } {
+    const expires = this.now() + options.ttlMs;
+    const payload = Buffer.from(JSON.stringify({ i: id, n: randomBytes(16).toString('hex'), e: expires, f: options.filename, t: options.contentType })).toString('base64url');
+    return { token: `${payload}.${this.sign(payload)}`, expiresAt: new Date(expires) };
+  }
+
+  /**
+   * The handler the HTTP server mounts at /download/<token>. The token is checked (signature, expiry, not
+   * used), recorded as used, and only then is the file decrypted and served. Every refusal is a short text.
+   */
+  handleDownload(url: string): DownloadResponse {
+    const m = /^\/download\/([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})(?:\?.*)?$/.exec(url);
+    if (!m) return text(404, 'No such download.');
+    const [, payload, signature] = m as unknown as [string, string, string];
+    const expected = Buffer.from(this.sign(payload));
+    if (!timingSafeEqual(expected, Buffer.from(signature))) return text(404, 'No such download.');
+    let claims: z.output<typeof TokenPayload>;
+    try {
+      claims = TokenPayload.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+    } catch {
+      return text(404, 'No such download.');
+    }
+    if (this.used.has(claims.n)) return text(410, 'This download link has already been used. Ask the bot for a new one.');
+    if (this.now() > claims.e) return text(410, 'This download link has expired. Ask the bot for a new one.');
+    this.used.add(claims.n);
+    fs.appendFileSync(this.usedFile, `${claims.n}\n`, { mode: 0o600 });
+    const found = this.get(claims.i);
+    if (!found) return text(404, 'The file behind this link no longer exists.');
+    return {
+      status: 200,
+      headers: {
+        'Content-Type': claims.t,
+        'Content-Disposition': `attachment; filename="${claims.f.replace(/[^\w.-]/g, '_')}"`,
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+      },
+      body: found.content,
+    };
+  }
+
+  private sign(payload: string): string {
+    return createHmac('sha256', this.macKey).update(payload).digest('base64url');
+  }
+
+  private file(id: string, ext: string): string {
+    return path.join(this.options.dir, `${id}.${ext}`);
+  }
+}
+
+function text(status: number, message: string): DownloadResponse {
+  return { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, body: Buffer.from(message) };
+}
+
+/** A password for a PFX: shown to the admin separately from the link, never stored with it. */
+export function newPfxPassword(): string {
+  return randomBytes(12).toString('base64url');
+}

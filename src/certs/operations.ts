@@ -1,0 +1,70 @@
+/**
+ * The key-producing certificate operations behind `cert request`, `cert import` and `cert issue`, for the
+ * change commands to run once approved. Private keys go straight into the key store (encrypted); a PFX
+ * leaves only as a one-time link, and its password is returned apart from the link so the two can be
+ * sent in separate messages. Nothing here logs or returns a private key.
+ */
+import { createKeyAndCsr, importIssued, issueFromCsr, type CaMaterial } from './authority';
+import type { CheckItem } from '../model/check';
+import { newPfxPassword, type KeyStore } from './key-store';
+
+export interface CertDeps {
+  keyStore: KeyStore;
+  /** The Cloud Connector root (and intermediates), PEM. */
+  roots: string[];
+  /** Labs only: the CA key the bot holds, for `cert issue`. */
+  ca?: CaMaterial;
+  /** Prefix of download links, e.g. "https://switchboard.contoso.com/download/". */
+  linkBase: string;
+  ttlMs: number;
+}
+
+export interface PfxDelivery {
+  /** The one-time link; send it in one message. */
+  link: string;
+  expiresAt: Date;
+  filename: string;
+  /** Send it in another message. */
+  password: string;
+}
+
+export class CertificateOperationError extends Error {
+  override name = 'CertificateOperationError';
+}
+
+/** A new key (kept, encrypted) and its CSR (public) for the gateway. */
+export async function requestCertificate(fqdn: string, deps: Pick<CertDeps, 'keyStore'>): Promise<{ csrPem: string; keyId: string }> {
+  const { keyPem, csrPem } = await createKeyAndCsr(fqdn);
+  const item = deps.keyStore.put('private-key', fqdn, Buffer.from(keyPem));
+  return { csrPem, keyId: item.id };
+}
+
+/** Checks the issued certificate against the latest key of `cert request <fqdn>`; a PFX link when all pass. */
+export function importCertificate(fqdn: string, issuedPem: string, deps: CertDeps): { items: CheckItem[]; delivery?: PfxDelivery } {
+  const keyItem = deps.keyStore.latest('private-key', fqdn);
+  const key = keyItem ? deps.keyStore.get(keyItem.id) : undefined;
+  if (!key) throw new CertificateOperationError(`There is no key for ${fqdn}: run cert request ${fqdn} first and have its CSR signed.`);
+  if (deps.roots.length === 0) throw new CertificateOperationError('No Cloud Connector root CA is configured (CCE_ROOT_CA_FILE): the chain cannot be checked.');
+  const password = newPfxPassword();
+  const result = importIssued({ fqdn, issuedPem, keyPem: key.content.toString('utf8'), caPem: deps.roots.join(''), password });
+  if (!result.pfx) return { items: result.items };
+  return { items: result.items, delivery: deliver(fqdn, result.pfx, password, deps) };
+}
+
+/** Labs: key, CSR, certificate signed by the CA key the bot holds, and the PFX link. */
+export async function issueCertificate(fqdn: string, deps: CertDeps, options: { days?: number } = {}): Promise<{ items: CheckItem[]; certPem: string; delivery?: PfxDelivery }> {
+  if (!deps.ca) throw new CertificateOperationError('No CA key is configured (CCE_CA_KEY_FILE): cert issue is for labs that hold one.');
+  const { csrPem, keyId } = await requestCertificate(fqdn, deps);
+  const certPem = issueFromCsr(csrPem, deps.ca, options.days ? { days: options.days } : {});
+  const key = deps.keyStore.get(keyId)!;
+  const password = newPfxPassword();
+  const result = importIssued({ fqdn, issuedPem: certPem, keyPem: key.content.toString('utf8'), caPem: [deps.ca.certPem, ...deps.roots].join(''), password });
+  return result.pfx ? { items: result.items, certPem, delivery: deliver(fqdn, result.pfx, password, deps) } : { items: result.items, certPem };
+}
+
+function deliver(fqdn: string, pfx: Buffer, password: string, deps: CertDeps): PfxDelivery {
+  const item = deps.keyStore.put('pfx', fqdn, pfx);
+  const filename = `${fqdn}.pfx`;
+  const { token, expiresAt } = deps.keyStore.createDownloadToken(item.id, { ttlMs: deps.ttlMs, filename, contentType: 'application/x-pkcs12' });
+  return { link: `${deps.linkBase}${token}`, expiresAt, filename, password };
+}
