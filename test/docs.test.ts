@@ -22,3 +22,15 @@ describe('README', () => {
     assert.deepEqual(commands, ['npm install && npm start', 'npm test']);
   });
 });
+
+describe('docs/commands.md', () => {
+  it('documents every command of the catalog under a heading, with an example or its syntax', async () => {
+    const { commands } = await import('../src/catalog/index');
+    const doc = fs.readFileSync('docs/commands.md', 'utf8');
+    const headings = [...doc.matchAll(/^## (.+)$/gm)].map((m) => m[1]!.toLowerCase());
+    for (const c of commands) {
+      const head = c.usage.split(/ [<[]/)[0]!.toLowerCase();
+      assert.ok(headings.some((h) => h.split(' / ').some((part) => head.startsWith(part) || part.startsWith(head))), `docs/commands.md has a section for "${c.usage}"`);
+    }
+  });
+});

@@ -17,7 +17,7 @@ import { demoTenant } from '../src/tenant/sim/demo-tenant';
 import { SimulatedTenant } from '../src/tenant/sim/simulated-tenant';
 import type { RunOptions, TenantPort } from '../src/tenant/port';
 import { tempDir } from './support/temp-dirs';
-import { cardSamples } from './browser/card-samples';
+import { cardSamples } from './support/card-samples';
 
 interface Message { id: string; conversationId: string; from: string; text?: string; attachments?: { contentType: string; content?: unknown; contentUrl?: string; name?: string }[]; updatedAt?: string }
 interface State { identities: { key: string; aadObjectId: string; isApprover: boolean }[]; conversations: { id: string; type: string; members: string[] }[]; messages: Record<string, Message[]> }

@@ -14,7 +14,7 @@ import type { Logger } from '../log';
 import type { Actor, CardJson, OutgoingMessage } from '../model/people';
 import type { RequestRecord } from '../model/request';
 import type { Store } from '../store/store';
-import type { TenantPort } from '../tenant/port';
+import { TenantError, type TenantPort } from '../tenant/port';
 import type { Executor } from '../workflow/executor';
 import type { RequestNotifier } from '../workflow/notifier';
 import { requestCard } from '../workflow/request-view';
@@ -107,6 +107,12 @@ export class Switchboard {
     } catch (err) {
       if (err instanceof Refusal) {
         await say(oneLine(err.message));
+        return;
+      }
+      if (err instanceof TenantError) {
+        // The tenant's own answer (or its silence) is worth one line; a plan that could not be read files nothing.
+        this.deps.log.warn({ err }, 'tenant error in a turn');
+        await say(oneLine(`The tenant ${err.kind === 'timeout' || err.kind === 'crashed' || err.kind === 'transient' ? 'did not answer' : 'refused'}: ${err.message} Nothing was changed.`));
         return;
       }
       const errorId = randomUUID().slice(0, 8);

@@ -13,7 +13,7 @@ import { silentLogger } from '../../src/log';
 import { startSwitchboard as startServer } from '../../src/main';
 import type { RunningServer } from '../../src/teams/server';
 import { tempDir } from '../support/temp-dirs';
-import { cardSamples } from './card-samples';
+import { cardSamples } from '../support/card-samples';
 
 function findChromium(): string | undefined {
   return [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && fs.existsSync(p));
@@ -95,7 +95,7 @@ describe('the playground in a browser', function () {
     const requestText = await request.innerText();
     const requestId = /R-[0-9A-Z]{8}/.exec(requestText)?.[0];
     assert.ok(requestId, `a request id on the card: ${requestText}`);
-    for (const seen of ['Waiting for approval', 'EnterpriseVoiceEnabled', 'False → True', 'tel:+14255550100', "Set-CsUser -Identity 'bob.kelly@contoso.com'", 'Risk']) {
+    for (const seen of ['Waiting for approval', 'EnterpriseVoiceEnabled', 'False → True', 'tel:+14255550100', "Set-CsUser -Identity 'bob.kelly@contoso.com'", 'Medium risk']) {
       assert.ok(requestText.includes(seen), `the card shows ${seen}: ${requestText}`);
     }
     const aliceCardId = await request.getAttribute('data-id');
@@ -151,7 +151,7 @@ describe('the playground in a browser', function () {
 
   it('renders every card template with the Teams-like host config, light and dark', async () => {
     const names = listCardTemplates();
-    for (const name of names) assert.ok(cardSamples[name], `add sample data for cards/${name}.json to test/browser/card-samples.ts`);
+    for (const name of names) assert.ok(cardSamples[name], `add sample data for cards/${name}.json to test/support/card-samples.ts`);
     for (const theme of ['light', 'dark'] as const) {
       const results = await page.evaluate(
         ({ cards, theme }) => {
