@@ -297,28 +297,51 @@ export class Executor {
     }
   }
 
-  /** A batch: each ready item's parts run in order; a failing item does not stop the others. */
+  /**
+   * A batch: each ready item's parts run in order; a failing item does not stop the others. A few items
+   * run at once (the PowerShell pool serves them side by side; the store is written per item). Each item
+   * is marked running before its first part and final after its last, by this attempt only, so a
+   * restart reads a running item back before running it again.
+   */
   private async runBatch(r: RequestRecord, _command: BatchCommand, interrupted: boolean): Promise<Finish> {
-    const items = await this.store.listBatchItems(r.id);
+    const concurrency = 4;
+    const items = (await this.store.listBatchItems(r.id)).filter((i) => i.status === 'pending' || i.status === 'running');
     const progress = this.notifier.batchProgress(r.id);
-    for (const item of items) {
-      if (item.status !== 'pending' && item.status !== 'running') continue;
-      const resumed = interrupted && item.status === 'running';
-      if (!(await this.store.saveBatchItem(r.id, r.attempt, item.index, 'running'))) return undefined;
-      const [status, outcome] = await this.runItem(r, item, resumed);
-      if (!(await this.store.saveBatchItem(r.id, r.attempt, item.index, status, outcome))) return undefined;
-      progress.tick();
-    }
+    let next = 0;
+    let fenced = false;
+    const worker = async () => {
+      while (!fenced && next < items.length) {
+        const item = items[next++]!;
+        const resumed = interrupted && item.status === 'running';
+        if (!(await this.store.saveBatchItem(r.id, r.attempt, item.index, 'running'))) {
+          fenced = true;
+          return;
+        }
+        const [status, outcome] = await this.runItem(r, item, resumed);
+        if (!(await this.store.saveBatchItem(r.id, r.attempt, item.index, status, outcome))) {
+          fenced = true;
+          return;
+        }
+        progress.tick();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
     await progress.flush();
+    // A newer attempt took the batch over: it finishes it, this one records nothing more.
+    if (fenced) return undefined;
     const done = await this.store.listBatchItems(r.id);
     const count = (s: BatchItemRecord['status']) => done.filter((i) => i.status === s).length;
     const failed = count('failed');
-    const summary = `${count('verified')} verified, ${failed} failed, ${count('skipped')} skipped`;
-    return this.finish(r, failed ? 'failed' : 'verified', { note: summary, ...(failed ? { error: `${failed} of ${done.length} rows failed; the results list each one.` } : {}) });
+    const errors = done.filter((i) => i.verdict === 'error').length;
+    const summary = `${count('verified')} verified, ${failed} failed, ${done.length - count('verified') - failed - errors} skipped, ${errors} in error`;
+    // The requester's line ends this with a full stop.
+    return this.finish(r, failed ? 'failed' : 'verified', { note: summary, ...(failed ? { error: `${summary}; the results list each row` } : {}) });
   }
 
+  /** One item's parts in order; the first part that does not verify ends the item as failed. */
   private async runItem(r: RequestRecord, item: BatchItemRecord, resumed: boolean): Promise<['verified' | 'failed', Outcome]> {
     const verification: VerificationItem[] = [];
+    const notes: string[] = [];
     for (const part of item.parts) {
       const command = this.findCommand(part.command);
       if (!command || command.kind !== 'change') return ['failed', { error: `No change command ${part.command}.`, verification }];
@@ -328,11 +351,14 @@ export class Executor {
       } catch (err) {
         return ['failed', { error: oneLine((err as Error).message), verification }];
       }
-      const noSave = async () => true;
-      const result = await this.runSteps(r, command, input, part.plan, [], 0, resumed, { park: false, save: noSave });
+      // An item's steps are not stored one by one: an interrupted item counts its first step as started,
+      // so the read-back decides, and a step that is not safe to repeat is never run blind.
+      const stored: StepProgress[] = resumed ? part.plan.steps.map((_, i) => ({ status: i === 0 ? 'running' : 'pending', attempts: 0 })) : [];
+      const result = await this.runSteps(r, command, input, part.plan, stored, 0, resumed, { park: false, save: async () => true });
       if (result.kind === 'fenced' || result.kind === 'parked') return ['failed', { error: 'interrupted', verification }];
       if (result.kind === 'final') {
         verification.push(...(result.outcome.verification ?? []));
+        if (result.outcome.note) notes.push(result.outcome.note);
         if (result.status !== 'verified') return ['failed', { ...result.outcome, verification }];
         continue;
       }
@@ -340,7 +366,7 @@ export class Executor {
       verification.push(...(outcome.verification ?? []));
       if (status !== 'verified') return ['failed', { ...outcome, verification }];
     }
-    return ['verified', { verification }];
+    return ['verified', { verification, ...(notes.length ? { note: [...new Set(notes)].join('; ') } : {}) }];
   }
 
   private async auditRun(r: RequestRecord, record: CmdletRunRecord, pos: number): Promise<void> {
