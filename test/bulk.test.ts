@@ -183,6 +183,29 @@ describe('bulk enable', () => {
     assert.equal(again.response.replies[0]!.text, `You already asked for this: ${id} is pending.`);
   });
 
+  it('plans a large batch from one read of the directory, with the same verdicts', async () => {
+    const users = chat.sim.snapshot().users;
+    const rows = users.map((u, i) => `${u.DisplayName === 'Alex Vance' ? u.DisplayName : u.UserPrincipalName},${u.OnPremLineURI ? u.OnPremLineURI.replace('tel:', '') : `+1425557${String(i).padStart(4, '0')}`}`);
+    for (let i = 0; i < 20; i++) rows.push(`ghost${i}@contoso.com,+1425558${String(i).padStart(4, '0')}`);
+    rows.push('Bob Kelley,+14255589999');
+    const { response } = await fileBatch(chat, `user,number\n${rows.join('\n')}\n`);
+    const licensed = users.filter((u) => u.Licenses.includes('PhoneSystem') && !u.EnterpriseVoiceEnabled).length;
+    const unlicensed = users.filter((u) => !u.Licenses.includes('PhoneSystem')).length;
+    const preview = cardText(cardOf(response.replies[0]));
+    assert.match(preview, new RegExp(`${rows.length} rows: ${licensed} to change, 1 already in the wanted state, ${unlicensed + 21} in error\\.`));
+    assert.match(preview, /: ghost0@contoso\.com\n❌ error: no user matches "ghost0@contoso\.com"/);
+    assert.match(preview, /Showing 25 of 53 rows, errors first; the results CSV lists every row/);
+    const id = requestIdIn(response.replies[0]?.text);
+    const kelley = (await chat.core.store.listBatchItems(id)).at(-1)!;
+    assert.equal(kelley.label, 'row 53: Bob Kelley');
+    assert.match(kelley.reason!, /^no user matches "Bob Kelley" \(closest: bob\.kelly@contoso\.com/);
+    await chat.click(admin, 'approve', { requestId: id });
+    await chat.settle();
+    const items = await chat.core.store.listBatchItems(id);
+    assert.equal(items.filter((i) => i.status === 'verified').length, licensed);
+    assert.equal(userIn(chat, 'bob.smith@contoso.com').OnPremLineURI, 'tel:+14255570001');
+  });
+
   it('caps a batch at 5,000 rows with a clear refusal', async () => {
     const rows = Array.from({ length: 5_001 }, (_, i) => `user${i}@contoso.com,+1425555${String(1000 + (i % 9000)).padStart(4, '0')}`);
     const { text } = await fileBatch(chat, `user,number\n${rows.join('\n')}\n`);

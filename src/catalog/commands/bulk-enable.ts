@@ -5,16 +5,18 @@
  * already in the wanted state is skipped (a re-run skips what is done); a bad row gets its one-line
  * reason and does not stop the others.
  *
- * Planning reads the tenant for every row. On PowerShell each read is a round trip, so the reads the
- * parts will make are fetched first in a few filtered queries and served from a read-only cache.
+ * Planning reads the tenant for every row. On PowerShell each read is a round trip, so each distinct
+ * read is made once (the parts read the same user several times), several at a time, and the number
+ * holders of a large batch come from one read; the parts' plans are answered from that cache.
  */
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { oneLine, Refusal } from '../../errors';
 import { openStatuses } from '../../model/request';
-import { cmdlets, type CmdletName, type CmdletParams, type OnlineUser } from '../../tenant/cmdlets';
-import { filterLiteral, findUsers } from '../../tenant/directory';
-import { TenantError, type CmdletRun, type RunOptions, type TenantDescription, type TenantPort } from '../../tenant/port';
+import type { OnlineUser } from '../../tenant/cmdlets';
+import { distance, filterLiteral, findUsers } from '../../tenant/directory';
+import { TenantError } from '../../tenant/port';
+import { ReadCache } from '../../tenant/read-cache';
 import { defineCommand, type BatchItem, type ChangeCommand, type Command, type CommandContext } from '../command';
 import { SiteName, TelUri } from '../fields';
 import { numberLock } from '../plans';
@@ -106,115 +108,70 @@ async function mapLimit<T, R>(list: readonly T[], limit: number, work: (item: T)
   return results;
 }
 
-const cacheRecord = { command: '(served from the planning cache)', durationMs: 0, session: 'cache', outcome: 'ok' as const, attempts: 0 };
-
-/**
- * A read-only cache in front of the tenant for planning a batch: each read is made once, and reads
- * fetched in bulk beforehand are answered without a round trip. Anything that changes the tenant is refused.
- */
-class PlanningCache implements TenantPort {
-  private readonly reads = new Map<string, Promise<unknown[]>>();
-  private description: Promise<TenantDescription> | undefined;
-  constructor(private readonly tenant: TenantPort) {}
-
-  get backend() {
-    return this.tenant.backend;
-  }
-
-  private static key(cmdlet: string, params: Record<string, unknown>): string {
-    const entries = Object.entries(params)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k, k === 'Identity' && typeof v === 'string' ? v.toLowerCase() : v] as const)
-      .sort(([a], [b]) => a.localeCompare(b));
-    return `${cmdlet} ${JSON.stringify(entries)}`;
-  }
-
-  /** Records what a read returns, as if it had been made. */
-  prime(cmdlet: 'Get-CsOnlineUser' | 'Get-CsUserPstnSettings', params: Record<string, unknown>, output: unknown[]): void {
-    this.reads.set(PlanningCache.key(cmdlet, params), Promise.resolve(output));
-  }
-
-  async run<N extends CmdletName>(cmdlet: N, params: CmdletParams<N>, options?: RunOptions): Promise<CmdletRun<N>> {
-    if (cmdlets[cmdlet].effect !== 'read') throw new Error(`Planning a batch never changes the tenant (${cmdlet}).`);
-    const key = PlanningCache.key(cmdlet, params as Record<string, unknown>);
-    let read = this.reads.get(key);
-    if (!read) {
-      read = this.tenant.run(cmdlet, params, options).then((r) => r.output as unknown[]);
-      this.reads.set(key, read);
-      // A failed read is not remembered: the next row asks again.
-      read.catch(() => this.reads.delete(key));
-    }
-    return { output: (await read) as CmdletRun<N>['output'], record: cacheRecord };
-  }
-
-  describe(): Promise<TenantDescription> {
-    this.description ??= this.tenant.describe();
-    return this.description;
-  }
-
-  async close(): Promise<void> {}
-}
-
-/** OR-joined filters of at most ~3,500 characters each (the cmdlet's filter is capped at 4,096). */
-function filterChunks(clauses: readonly string[]): string[] {
-  const chunks: string[] = [];
-  let current: string[] = [];
-  let length = 0;
-  for (const c of clauses) {
-    if (current.length && length + c.length + 5 > 3_500) {
-      chunks.push(current.join(' -or '));
-      current = [];
-      length = 0;
-    }
-    current.push(c);
-    length += c.length + 5;
-  }
-  if (current.length) chunks.push(current.join(' -or '));
-  return chunks;
-}
-
 const isGuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isAddress = (v: string) => v.includes('@') || isGuid.test(v);
 
 /**
- * Resolves every row's user in a few filtered reads: UPNs, SIP addresses and exact display names.
- * Only an exact match counts in a batch (no word matching): an unmatched name is the row's error.
+ * The users a row's text names, exactly: a UPN, SIP address or object id read by identity, a display
+ * name by an exact filter. No word matching in a batch: a name that is not exact is the row's error.
  */
-async function resolveUsers(tenant: PlanningCache, names: readonly string[]): Promise<Map<string, OnlineUser[]>> {
-  const found = new Map<string, OnlineUser[]>(names.map((n) => [n.toLowerCase(), []]));
-  const clause = (n: string) => {
-    if (n.toLowerCase().startsWith('sip:')) return `SipAddress -eq ${filterLiteral(n)}`;
-    if (n.includes('@')) return `UserPrincipalName -eq ${filterLiteral(n)}`;
-    return `DisplayName -eq ${filterLiteral(n)}`;
-  };
-  const plain = names.filter((n) => !isGuid.test(n) && !n.includes('*'));
-  const users = (await mapLimit(filterChunks(plain.map(clause)), 2, async (Filter) => (await tenant.run('Get-CsOnlineUser', { Filter })).output)).flat();
-  for (const u of users) {
-    for (const k of [u.UserPrincipalName.toLowerCase(), (u.SipAddress ?? '').toLowerCase(), u.DisplayName.toLowerCase()]) {
-      const list = found.get(k);
-      if (list && !list.some((x) => x.Identity === u.Identity)) list.push(u);
-    }
-    // The parts read the user by UPN again: answered from here.
-    tenant.prime('Get-CsOnlineUser', { Identity: u.UserPrincipalName }, [u]);
-  }
-  for (const n of names.filter((x) => isGuid.test(x))) {
+async function exactUsers(tenant: ReadCache, name: string): Promise<OnlineUser[]> {
+  if (isAddress(name)) {
     try {
-      found.set(n.toLowerCase(), (await tenant.run('Get-CsOnlineUser', { Identity: n })).output);
+      return (await tenant.run('Get-CsOnlineUser', { Identity: name })).output;
     } catch (err) {
-      if (!(err instanceof TenantError && err.kind === 'not-found')) throw err;
+      if (err instanceof TenantError && err.kind === 'not-found') return [];
+      throw err;
     }
   }
-  return found;
+  return (await tenant.run('Get-CsOnlineUser', { Filter: `DisplayName -eq ${filterLiteral(name)}`, ResultSize: 50 })).output;
 }
 
-/** Who holds each number now, fetched in a few reads and primed as enable-voice's own holder check. */
-async function primeNumberHolders(tenant: PlanningCache, numbers: readonly string[]): Promise<void> {
-  const bare = [...new Set(numbers.map((n) => n.replace(/;ext=.*$/i, '')))];
-  const holders = (await mapLimit(filterChunks(bare.map((n) => `LineURI -eq ${filterLiteral(n)}`)), 2, async (Filter) => (await tenant.run('Get-CsOnlineUser', { Filter })).output)).flat();
-  for (const n of bare) {
-    const of = holders.filter((h) => (h.LineURI ?? '').toLowerCase() === n.toLowerCase()).slice(0, 5);
-    tenant.prime('Get-CsOnlineUser', { Filter: `LineURI -eq ${filterLiteral(n)}`, ResultSize: 5 }, of);
-  }
+/** The users an identity names in a directory read once, as the cmdlets resolve -Identity (exact only). */
+function inDirectory(directory: readonly OnlineUser[], name: string): OnlineUser[] {
+  const n = name.toLowerCase();
+  if (isGuid.test(name)) return directory.filter((u) => u.Identity.toLowerCase() === n);
+  if (n.startsWith('sip:')) return directory.filter((u) => (u.SipAddress ?? '').toLowerCase() === n);
+  if (n.includes('@')) return directory.filter((u) => u.UserPrincipalName.toLowerCase() === n || (u.SipAddress ?? '').toLowerCase() === `sip:${n}`);
+  return directory.filter((u) => u.DisplayName.toLowerCase() === n || (u.Alias ?? '').toLowerCase() === n);
 }
+
+/**
+ * Who holds each number, primed as enable-voice's own holder check, from the users read already
+ * (the whole directory) or, past a few numbers, from one read of every user with a number, which
+ * costs less than a filtered read per number.
+ */
+async function primeNumberHolders(tenant: ReadCache, numbers: readonly string[], directory: readonly OnlineUser[] | undefined): Promise<void> {
+  const bare = [...new Set(numbers.map((n) => n.replace(/;ext=.*$/i, '')))];
+  if (!directory && bare.length <= 10) return;
+  const numbered = directory ?? (await tenant.run('Get-CsOnlineUser', { Filter: "LineURI -like 'tel:*'" })).output;
+  const byNumber = new Map<string, OnlineUser[]>();
+  for (const u of numbered) {
+    const n = (u.LineURI ?? '').toLowerCase();
+    if (n) byNumber.set(n, [...(byNumber.get(n) ?? []), u]);
+  }
+  for (const n of bare) tenant.prime('Get-CsOnlineUser', { Filter: `LineURI -eq ${filterLiteral(n)}`, ResultSize: 5 }, (byNumber.get(n.toLowerCase()) ?? []).slice(0, 5));
+}
+
+/** " (closest: Bob Kelly)" for a name that matches no one: from the directory read, or as a single request finds it. */
+async function closest(tenant: ReadCache, directory: readonly OnlineUser[] | undefined, name: string): Promise<string> {
+  if (directory) {
+    const q = name.toLowerCase();
+    const names = directory
+      .map((u) => ({ u, d: Math.min(distance(q, u.DisplayName), distance(q, u.UserPrincipalName)) }))
+      .filter((c) => c.d <= Math.max(2, Math.floor(q.length / 3)))
+      .sort((a, b) => a.d - b.d)
+      .slice(0, 3)
+      .map((c) => c.u.UserPrincipalName);
+    return names.length ? ` (closest: ${names.join(', ')})` : '';
+  }
+  const near = await findUsers(tenant, name);
+  if (near.kind === 'none') return near.closest.length ? ` (closest: ${near.closest.join(', ')})` : '';
+  return near.kind === 'one' ? ` (did you mean ${near.user.UserPrincipalName}?)` : '';
+}
+
+/** Past this many users a batch reads the directory once instead of each user by identity. */
+const directoryReadFrom = 50;
 
 /** A row's parts: each a change command with its input, planned by that command. */
 interface Want {
@@ -278,85 +235,83 @@ export const bulkEnable = defineCommand<Input>({
 
   async items(ctx, input) {
     const rows = readRows(input.csv);
-    const cache = new PlanningCache(ctx.tenant);
+    const cache = new ReadCache(ctx.tenant);
     const planning: CommandContext = { ...ctx, tenant: cache };
 
-    const users = await resolveUsers(cache, [...new Set(rows.map((r) => r.user).filter((u) => u !== ''))]);
+    // Every distinct user once: a large batch reads the directory in one go (one round trip instead of
+    // one per row), a small one reads each user by identity, a few at a time.
+    const names = [...new Set(rows.map((r) => r.user).filter((u) => u !== '' && !u.includes('*')))];
+    const directory = names.length >= directoryReadFrom ? (await cache.run('Get-CsOnlineUser', {})).output : undefined;
+    const users = new Map<string, OnlineUser[]>();
+    await mapLimit(names, 4, async (name) => {
+      const found = directory ? inDirectory(directory, name) : await exactUsers(cache, name);
+      users.set(name.toLowerCase(), found);
+      // The parts read the user again by UPN: answered from here.
+      for (const u of found) cache.prime('Get-CsOnlineUser', { Identity: u.UserPrincipalName }, [u]);
+    });
     const held = await heldLocks(ctx, input);
     const seenUser = new Map<string, number>();
     const seenNumber = new Map<string, number>();
     const numbers: string[] = [];
-    const pstnReads = new Set<string>();
 
     // First pass: each row's own checks (fields, the user, duplicates), in file order.
     const checked = await mapLimit(rows, 4, async (row): Promise<{ row: Row; key: string; wants?: Want[]; error?: string }> => {
       if (row.user === '') return { row, key: '', error: 'no user given' };
       if (row.user.includes('*')) return { row, key: row.user, error: `"${row.user}" is a pattern; give one user per row (a UPN)` };
-      const matches = users.get(row.user.toLowerCase()) ?? [];
+      let matches = users.get(row.user.toLowerCase()) ?? [];
+      // A directory read may not hold every user (a cap on a large tenant): an address is read by identity.
+      if (matches.length === 0 && directory && isAddress(row.user)) matches = await exactUsers(cache, row.user);
       if (matches.length > 1) return { row, key: row.user, error: `"${row.user}" matches ${matches.length} users; give the UPN` };
       if (matches.length === 0) {
-        const near = await findUsers(cache, row.user);
-        // An address the tenant resolves exactly (e.g. a SIP address that is not the UPN) is that user.
-        if (near.kind === 'one' && (row.user.includes('@') || isGuid.test(row.user))) matches.push(near.user);
-      }
-      if (matches.length === 0) {
-        const near = await findUsers(cache, row.user);
-        const hint = near.kind === 'none' ? (near.closest.length ? ` (closest: ${near.closest.join(', ')})` : '') : near.kind === 'one' ? ` (did you mean ${near.user.UserPrincipalName}?)` : '';
+        const hint = await closest(cache, directory, row.user);
         return { row, key: row.user, error: `no user matches "${row.user}"${hint}` };
       }
       const upn = matches[0]!.UserPrincipalName;
       const wants: Want[] = [];
       if (row.number !== '') {
         const number = TelUri.safeParse(row.number);
-        if (!number.success) return { row, key: upn.toLowerCase(), error: number.error.issues[0]?.message ?? 'not a phone number' };
+        if (!number.success) return { row, key: upn.toLowerCase(), error: number.error.issues[0]?.message ?? 'not a phone number', wants: [] };
         wants.push({ command: enableVoice, params: { user: upn, number: number.data } });
       }
       if (row.site !== '') {
         const site = SiteName.safeParse(row.site);
-        if (!site.success) return { row, key: upn.toLowerCase(), error: site.error.issues[0]?.message ?? 'not a site name' };
+        if (!site.success) return { row, key: upn.toLowerCase(), error: site.error.issues[0]?.message ?? 'not a site name', wants: [] };
         wants.push({ command: assignSite, params: { user: upn, site: site.data } });
       }
       const mode = internationalMode(row.international);
-      if (mode instanceof Error) return { row, key: upn.toLowerCase(), error: mode.message };
+      if (mode instanceof Error) return { row, key: upn.toLowerCase(), error: mode.message, wants: [] };
       if (mode) wants.push({ command: internationalCalling, params: { user: upn, mode } });
-      if (wants.length === 0) return { row, key: upn.toLowerCase(), error: 'nothing asked: give a number, a site or international yes/no' };
+      if (wants.length === 0) return { row, key: upn.toLowerCase(), error: 'nothing asked: give a number, a site or international yes/no', wants };
       return { row, key: upn.toLowerCase(), wants };
     });
+    // Duplicates: the first row that names a user (or a number) keeps it; a later one is in error, even
+    // when the first is in error itself, since the file does not say which one is meant.
     for (const c of checked) {
       if (!c.wants) continue;
       const firstUser = seenUser.get(c.key);
       if (firstUser !== undefined) {
-        c.error = `${c.key} is also on row ${firstUser}`;
+        c.error ??= `${c.key} is also on row ${firstUser}`;
         continue;
       }
       seenUser.set(c.key, c.row.row);
       const number = c.wants.find((w) => w.command === enableVoice)?.params.number as string | undefined;
-      if (number) {
-        const firstNumber = seenNumber.get(numberLock(number));
-        if (firstNumber !== undefined) {
-          c.error = `the number ${number.replace(/^tel:/, '')} is also on row ${firstNumber}`;
-          continue;
-        }
-        seenNumber.set(numberLock(number), c.row.row);
-        numbers.push(number);
+      if (!number) continue;
+      const firstNumber = seenNumber.get(numberLock(number));
+      if (firstNumber !== undefined) {
+        c.error ??= `the number ${number.replace(/^tel:/, '')} is also on row ${firstNumber}`;
+        continue;
       }
-      if (c.wants.some((w) => w.command !== enableVoice)) pstnReads.add(c.key);
+      seenNumber.set(numberLock(number), c.row.row);
+      if (!c.error) numbers.push(number);
     }
 
-    // The reads the parts' plans make, fetched ahead: who holds each number, each user's PSTN settings.
-    await primeNumberHolders(cache, numbers);
-    await mapLimit([...pstnReads], 4, async (upn) => {
-      try {
-        await cache.run('Get-CsUserPstnSettings', { Identity: upn });
-      } catch {
-        // The part that needs it reads it again and says what went wrong, for its row only.
-      }
-    });
+    // Who holds each number, fetched ahead for a large batch.
+    await primeNumberHolders(cache, numbers, directory);
 
     // Second pass: each part planned by its own command (the rules of a single request, row by row).
     return mapLimit(checked, 4, async (c): Promise<BatchItem> => {
       const label = `row ${c.row.row}: ${c.key || '(no user)'}`;
-      if (c.error || !c.wants) return { key: c.key, label, verdict: 'error', reason: c.error ?? 'not valid', parts: [] };
+      if (c.error || !c.wants?.length) return { key: c.key, label, verdict: 'error', reason: c.error ?? 'not valid', parts: [] };
       const planned = await planRow(planning, c.wants);
       if ('error' in planned) return { key: c.key, label, verdict: 'error', reason: planned.error, parts: [] };
       if (planned.parts.length === 0) return { key: c.key, label, verdict: 'skip', reason: 'already in the wanted state', parts: [] };
