@@ -8,6 +8,7 @@ import { checkGatewayCommand } from './commands/check-gateway';
 import { checkPortsCommand } from './commands/check-ports';
 import { configureHybrid } from './commands/configure-hybrid';
 import { disableVoice } from './commands/disable-voice';
+import { bulkEnable } from './commands/bulk-enable';
 import { enableVoice } from './commands/enable-voice';
 import { help } from './commands/help';
 import { history } from './commands/history';
@@ -26,6 +27,7 @@ export const commands: readonly Command[] = [
   enableVoice, disableVoice, internationalCalling, assignSite,
   registerMediationServer, showMediationServers,
   checkDnsCommand, checkPortsCommand, checkGatewayCommand, certRoot,
+  bulkEnable,
 ];
 
 export function findCommand(id: string): Command | undefined {

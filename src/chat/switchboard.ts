@@ -155,6 +155,8 @@ export class Switchboard {
       }
       fields[command.userField] = resolved.upn;
     }
+    const file = command.fileField ? turn.files[0] : undefined;
+    if (file && (fields[command.fileField!] === undefined || fields[command.fileField!] === '')) fields[command.fileField!] = file.text;
     const missing = command.required.filter((f) => fields[f] === undefined || fields[f] === '');
     if (missing.length) {
       if (command.formCard && command.formData) {
