@@ -37,11 +37,15 @@ const Priority = z.coerce.number({ error: 'A trunk priority is a whole number, e
 
 interface Trunk { to: string; priority?: number }
 
-/** "ms1.contoso.com, ms2.contoso.com priority 2" as typed or from the form, or the list itself once parsed. */
-const Trunks = z.union([
-  z.array(z.object({ to: Address, priority: Priority.optional() })),
+/** A parsed list (as stored with a request) reads back as the text it came from, so parsing it again is the same. */
+const asText = (v: unknown) =>
+  Array.isArray(v) ? v.map((t: { to?: unknown; priority?: unknown }) => `${String(t?.to)}${t?.priority !== undefined ? ` priority ${String(t.priority)}` : ''}`).join(', ') : v;
+
+/** "ms1.contoso.com, ms2.contoso.com priority 2", as typed or from the form. */
+const Trunks = z.preprocess(
+  asText,
   z
-    .string()
+    .string({ error: 'Give the trunks as Mediation Server FQDNs or IPs, separated by commas.' })
     .max(2000, 'That list of trunks is too long.')
     .transform((text, ctx) => {
       const trunks: Trunk[] = [];
@@ -57,7 +61,7 @@ const Trunks = z.union([
       }
       return trunks;
     }),
-]);
+);
 
 const Input = z.object({
   site: SiteName,
@@ -176,7 +180,7 @@ export const addGateway = defineCommand<Input>({
       expectations,
       steps: [recordStep(updated, `${current ? 'Update' : 'Record'} gateway ${address} of site ${site.name} in the inventory`)],
       // The record step writes the whole site: one open request per site, and a gateway address is held across sites.
-      extraLocks: [`site:${site.name.toLowerCase()}|inventory`, `gateway:${address}|gateway ${address}`],
+      extraLocks: [`site:${site.name.toLowerCase()}|inventory`, `gateway:${address}|Gateway ${address}`],
       notes,
     });
   },

@@ -19,11 +19,15 @@ import { autoCreatedNote, readTenantSites } from './show-sites';
 const example = 'ms1.contoso.com 10.0.1.11, ms2.contoso.com 10.0.1.12';
 const ipPattern = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
-/** "ms1.contoso.com 10.0.1.11, ms2.contoso.com 10.0.1.12" (as typed or from the form), or the list itself once parsed. */
-const MediationServers = z.union([
-  z.array(z.object({ fqdn: Fqdn, ip: IPv4.optional() })),
+/** A parsed list (as stored with a request) reads back as the text it came from, so parsing it again is the same. */
+const asText = (v: unknown) =>
+  Array.isArray(v) ? v.map((m: { fqdn?: unknown; ip?: unknown }) => [m?.fqdn, m?.ip].filter((x) => typeof x === 'string').join(' ')).join(', ') : v;
+
+/** "ms1.contoso.com 10.0.1.11, ms2.contoso.com 10.0.1.12", as typed or from the form. */
+const MediationServers = z.preprocess(
+  asText,
   z
-    .string()
+    .string({ error: `Give each Mediation Server as <FQDN> <IP>, separated by commas, e.g. ${example}.` })
     .max(2000, 'That list of Mediation Servers is too long.')
     .transform((text, ctx) => {
       const servers: MediationServer[] = [];
@@ -42,7 +46,7 @@ const MediationServers = z.union([
       }
       return servers;
     }),
-]);
+);
 
 /** A form leaves an optional field as ''; that means "not given". */
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -77,7 +81,7 @@ async function sipDomains(ctx: Pick<CommandContext, 'tenant'>): Promise<string[]
   }
 }
 
-const lock = (kind: string, key: string, what: string) => `${kind}:${key.toLowerCase()}|${what.toLowerCase()}`;
+const lock = (kind: string, key: string, what: string) => `${kind}:${key.toLowerCase()}|${what}`;
 
 export const addSite = defineCommand<Input>({
   id: 'add-site',
