@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
 import { generateTenant } from '../src/tenant/sim/demo-tenant';
 import { SimulatedTenant } from '../src/tenant/sim/simulated-tenant';
 import { admin, admin2, alice, cardOf, cardText, ChatHarness, requestIdIn } from './support/chat';
@@ -217,6 +218,16 @@ describe('users without site', () => {
       assert.match(cardText(cardOf(reply)), /and 450 more/);
     } finally {
       await chat.close();
+    }
+  });
+});
+
+describe('docs/commands.md', () => {
+  it('documents each sites and gateways command with an example conversation', () => {
+    const doc = fs.readFileSync('docs/commands.md', 'utf8');
+    for (const heading of ['add site', 'show sites', 'show site', 'users without site', 'add gateway', 'gateway config']) {
+      const section = new RegExp(`^## ${heading}\\n([\\s\\S]*?)(?=^## |(?![\\s\\S]))`, 'm').exec(doc)?.[1] ?? '';
+      assert.match(section, /```\nyou> /, `## ${heading} needs an example conversation`);
     }
   });
 });

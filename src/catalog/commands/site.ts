@@ -48,7 +48,7 @@ export const site = defineCommand<{ name: string }>({
       checks.push({ verdict: 'fail', text: 'No Mediation Servers: gateways have nothing to trunk to, and nothing can be registered.', next: `add site ${s.name} edge ${s.edgeFqdn} mediation <FQDN> <IP>, …` });
     } else {
       checks.push({ verdict: 'pass', text: `${s.mediationServers.length} Mediation Server${s.mediationServers.length === 1 ? '' : 's'}: ${s.mediationServers.map(mediationServerText).join(', ')}.` });
-      checks.push({ verdict: 'info', text: `Each Mediation Server is registered online with its site's Edge: Set-CsHybridMediationServer -Fqdn <its FQDN> -AccessProxyExternalFqdn ${s.edgeFqdn}.`, next: 'Register each Mediation Server (register mediation server).' });
+      checks.push({ verdict: 'info', text: `Each Mediation Server is registered online with its site's Edge: Set-CsHybridMediationServer -Fqdn <its FQDN> -AccessProxyExternalFqdn ${s.edgeFqdn}.`, next: `show mediation servers, then register mediation server <FQDN> for each one not registered (${s.mediationServers.map((m) => m.fqdn).join(', ')})` });
       const noIp = s.mediationServers.filter((m) => !m.ip);
       if (noIp.length) checks.push({ verdict: 'info', text: `No IP address recorded for ${noIp.map((m) => m.fqdn).join(', ')}: a gateway that trunks by IP needs it.` });
     }
