@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
-import { generateTenant } from '../src/tenant/sim/demo-tenant';
+import type { CmdletName, CmdletParams } from '../src/tenant/cmdlets';
+import { TenantError, type RunOptions, type TenantPort } from '../src/tenant/port';
+import { demoTenant, generateTenant } from '../src/tenant/sim/demo-tenant';
 import { SimulatedTenant } from '../src/tenant/sim/simulated-tenant';
 import { admin, admin2, alice, cardOf, cardText, ChatHarness, requestIdIn } from './support/chat';
 import { tempDir } from './support/temp-dirs';
@@ -13,6 +15,19 @@ async function approveAndSettle(chat: ChatHarness, replyText: string | undefined
   await chat.click(admin, 'approve', { requestId: id });
   await chat.settle();
   return chat.outbox.sent.find((s) => s.message.text?.startsWith(id))?.message.text ?? '';
+}
+
+/** A tenant whose module no longer ships the CsHybridPSTNSite cmdlets (they are marked for deprecation). */
+function withoutPstnSiteCmdlets(inner: TenantPort): TenantPort {
+  return {
+    backend: inner.backend,
+    run<N extends CmdletName>(cmdlet: N, params: CmdletParams<N>, options?: RunOptions) {
+      if (cmdlet === 'Get-CsHybridPSTNSite') return Promise.reject(new TenantError('cmdlet-error', "The term 'Get-CsHybridPSTNSite' is not recognized as a name of a cmdlet."));
+      return inner.run(cmdlet, params, options);
+    },
+    describe: () => inner.describe(),
+    close: () => inner.close(),
+  };
 }
 
 async function nothingStored(chat: ChatHarness): Promise<void> {
@@ -52,7 +67,7 @@ describe('add site', () => {
     const [one] = await chat.say(alice, 'site seattle');
     assert.match(one!.text ?? '', /^Site Seattle: Edge ap\.contoso\.com, 2 Mediation Servers, 0 gateways \(No PSTN gateways/);
     const oneCard = cardText(cardOf(one));
-    assert.match(oneCard, /✅ Tenant: in the tenant\./);
+    assert.match(oneCard, /✅ Tenant: has PSTN site Seattle, with Edge FQDN ap\.contoso\.com\./);
     assert.match(oneCard, /⚠️ No PSTN gateways/);
     assert.match(oneCard, /add gateway <FQDN or IP> to site Seattle/);
   });
@@ -122,12 +137,21 @@ describe('add site', () => {
     assert.equal((await chat.core.store.getSite('Seattle'))!.mediationServers.length, 3);
   });
 
+  it('does not record over an inventory that changed after approval: the request goes stale', async () => {
+    const [reply] = await chat.say(alice, seattle);
+    await chat.core.store.putSite({ name: 'Seattle', edgeFqdn: 'ap9.contoso.com', mediationServers: [], gateways: [] }, { at: chat.clock.now().toISOString(), actor: 'system', event: 'inventory.site' });
+    assert.match(await approveAndSettle(chat, reply!.text), /did not run for Site Seattle/);
+    assert.equal((await chat.core.store.getSite('Seattle'))!.edgeFqdn, 'ap9.contoso.com');
+    assert.equal((await chat.core.store.listRequests({}))[0]!.status, 'stale');
+  });
+
   it('answers bad input in one line and stores nothing', async () => {
     const cases: [string, string][] = [
       ['add site Seattle edge ap..contoso.com', 'That is not a fully qualified domain name (e.g. ap.contoso.com).'],
       ['add site Seattle edge ap.contoso.com mediation ms1.contoso.com 10.0.1.999', '"ms1.contoso.com 10.0.1.999": "10.0.1.999" is not an IPv4 address. Give each Mediation Server as <FQDN> <IP>, separated by commas, e.g. ms1.contoso.com 10.0.1.11, ms2.contoso.com 10.0.1.12.'],
       ['add site Seattle edge ap.contoso.com mediation 10.0.1.11', '"10.0.1.11": a Mediation Server needs its FQDN. Give each Mediation Server as <FQDN> <IP>, separated by commas, e.g. ms1.contoso.com 10.0.1.11, ms2.contoso.com 10.0.1.12.'],
       ['add site Seat/tle edge ap.contoso.com', 'A PSTN site name has letters, digits, spaces, dots, dashes or underscores only.'],
+      ['add site Seattle edge 10.0.0.5', 'The Edge needs its FQDN (the Access Edge\'s DNS A record and certificate name), not the address 10.0.0.5.'],
     ];
     for (const [said, answer] of cases) {
       const replies = await chat.say(alice, said);
@@ -171,6 +195,24 @@ describe('show site', () => {
     const text = cardText(cardOf(reply));
     assert.match(text, /❌ No Mediation Servers/);
     assert.match(text, /Next\nadd site Seattle edge ap\.contoso\.com mediation <FQDN> <IP>, …/);
+  });
+});
+
+describe('sites when the module no longer has Get-CsHybridPSTNSite', () => {
+  it('still records and shows the inventory, saying what it could not check', async () => {
+    const dataDir = tempDir('sites-nocmdlet');
+    const chat = await ChatHarness.create({ dataDir, tenant: withoutPstnSiteCmdlets(new SimulatedTenant({ initial: demoTenant(), dataDir })) });
+    try {
+      const [reply] = await chat.say(alice, seattle);
+      assert.match(cardText(cardOf(reply)), /The tenant's PSTN sites could not be read \(Get-CsHybridPSTNSite: The term 'Get-CsHybridPSTNSite' is not recognized/);
+      await approveAndSettle(chat, reply!.text);
+      const [sites] = await chat.say(alice, 'show sites');
+      assert.match(sites!.text ?? '', /^1 PSTN site in Switchboard's inventory: Seattle \(not checked: the tenant's sites could not be read\)\. The tenant's sites could not be read: Get-CsHybridPSTNSite: /);
+      const [one] = await chat.say(alice, 'site Seattle');
+      assert.match(cardText(cardOf(one)), /⚠️ Tenant: not checked: the tenant's sites could not be read \(Get-CsHybridPSTNSite: The term/);
+    } finally {
+      await chat.close();
+    }
   });
 });
 

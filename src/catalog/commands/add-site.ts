@@ -132,6 +132,7 @@ export const addSite = defineCommand<Input>({
     const edge = input.edge;
     const notes: string[] = [];
 
+    if (ipPattern.test(edge)) throw new Refusal('invalid-input', `The Edge needs its FQDN (the Access Edge's DNS A record and certificate name), not the address ${edge}.`);
     if (/^sip\./.test(edge)) {
       throw new Refusal('procedure-rule', `${edge} cannot be the Edge FQDN: sip.<domain> belongs to Office 365. Use another name for the Access Edge, by default ap.${edge.slice(4)}.`);
     }

@@ -26,7 +26,7 @@ export async function readTenantSites(ctx: Pick<CommandContext, 'tenant'>): Prom
 
 /** How the tenant's view of one inventory site reads. */
 export function tenantView(site: Site, tenant: { sites: HybridPstnSite[] } | { error: string }): { known: boolean | undefined; text: string } {
-  if ('error' in tenant) return { known: undefined, text: `could not be read (${tenant.error})` };
+  if ('error' in tenant) return { known: undefined, text: 'not checked: the tenant\'s sites could not be read' };
   const t = tenant.sites.find((s) => sameName(s.Identity, site.name));
   if (!t) return { known: false, text: `not in the tenant yet (${autoCreatedNote})` };
   if (t.EdgeFqdn && !sameName(t.EdgeFqdn, site.edgeFqdn)) return { known: true, text: `in the tenant, but with Edge FQDN ${t.EdgeFqdn}` };

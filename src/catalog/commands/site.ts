@@ -41,9 +41,10 @@ export const site = defineCommand<{ name: string }>({
     }
     const checks: Check[] = [];
     const view = tenantView(s, tenant);
-    checks.push(view.known === true
-      ? { verdict: view.text === 'in the tenant' ? 'pass' : 'warn', text: `Tenant: ${view.text}.`, ...(view.text === 'in the tenant' ? {} : { next: `Make the Edge FQDN agree: the site's CloudConnector.ini, or add site ${s.name} edge <Edge FQDN>.` }) }
-      : { verdict: 'warn', text: `Tenant: ${view.text}.`, next: `Register the site's first appliance with SiteName ${s.name} in its CloudConnector.ini.` });
+    if (view.known === undefined) checks.push({ verdict: 'warn', text: `Tenant: ${view.text} (${'error' in tenant ? tenant.error : ''}).` });
+    else if (!view.known) checks.push({ verdict: 'warn', text: `Tenant: ${view.text}.`, next: `Register the site's first appliance with SiteName ${s.name} in its CloudConnector.ini.` });
+    else if (view.text !== 'in the tenant') checks.push({ verdict: 'warn', text: `Tenant: ${view.text}.`, next: `Make the Edge FQDNs agree: the site's CloudConnector.ini, or add site ${s.name} edge <Edge FQDN>.` });
+    else checks.push({ verdict: 'pass', text: `Tenant: has PSTN site ${s.name}, with Edge FQDN ${s.edgeFqdn}.` });
     if (s.mediationServers.length === 0) {
       checks.push({ verdict: 'fail', text: 'No Mediation Servers: gateways have nothing to trunk to, and nothing can be registered.', next: `add site ${s.name} edge ${s.edgeFqdn} mediation <FQDN> <IP>, …` });
     } else {
