@@ -25,7 +25,7 @@ export const usersWithoutSite = defineCommand({
   summary: 'List the voice-enabled users with no PSTN site, whose calls fall back to the tenant\'s PeerDestination.',
   usage: 'users without site',
   examples: ['users without site', 'users without a PSTN site', 'show users without site', 'Users with no site'],
-  patterns: [/^(?:(?:show|list)\s+)?(?:the\s+)?(?:voice\s+)?users\s+(?:without|with\s+no)\s+(?:a\s+)?(?:pstn\s+)?site$/i],
+  patterns: [/^(?:(?:show|list)\s+)?(?:the\s+)?(?:voice\s+)?users\s+(?:without|with\s+no)\s+(?:a\s+)?(?:pstn\s+)?sites?$/i],
   input: z.object({}),
   required: [],
   audience: 'everyone',
