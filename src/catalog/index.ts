@@ -20,6 +20,12 @@ import { showDomains } from './commands/show-domains';
 import { showHybrid } from './commands/show-hybrid';
 import { showMediationServers } from './commands/show-mediation-servers';
 import { status } from './commands/status';
+import { addSite } from './commands/add-site';
+import { showSites } from './commands/show-sites';
+import { site } from './commands/site';
+import { usersWithoutSite } from './commands/users-without-site';
+import { addGateway } from './commands/add-gateway';
+import { gatewayConfig } from './commands/gateway-config';
 
 export const commands: readonly Command[] = [
   help, status, pending, history, approve, reject,
@@ -27,6 +33,7 @@ export const commands: readonly Command[] = [
   enableVoice, disableVoice, internationalCalling, assignSite,
   registerMediationServer, showMediationServers,
   checkDnsCommand, checkPortsCommand, checkGatewayCommand, certRoot,
+  addSite, showSites, site, usersWithoutSite, addGateway, gatewayConfig,
   bulkEnable,
 ];
 
