@@ -49,6 +49,9 @@ async function main(): Promise<void> {
     lags.push(...r.lags);
     theirs.push(opensslReq());
   }
+  // The same timer while nothing runs here: what the machine's other load alone does to it.
+  const idleLags: number[] = [];
+  for (let i = 0; i < RUNS; i++) idleLags.push(...(await withLoopDelay(() => new Promise((r) => setTimeout(r, median(ours))))).lags);
   const syncLags: number[] = [];
   for (let i = 0; i < 5; i++) {
     const r = await withLoopDelay(() => generateKeyPairSync('rsa', { modulusLength: 2048 }));
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
   console.log(`  openssl req -newkey rsa:2048 -nodes:             median ${ms(median(theirs))} ms, p90 ${ms(percentile(theirs, 90))} ms`);
   console.log(`  ratio ours/openssl (medians): ${ratio.toFixed(2)}x (target <= 1.5x)`);
   console.log(`event-loop delay of a 5 ms timer while ours runs: p50 ${ms(percentile(lags, 50))} ms, p99 ${ms(percentile(lags, 99))} ms, max ${ms(max(lags))} ms over ${lags.length} ticks`);
+  console.log(`  baseline, the same timer while this process sleeps: p50 ${ms(percentile(idleLags, 50))} ms, p99 ${ms(percentile(idleLags, 99))} ms, max ${ms(max(idleLags))} ms over ${idleLags.length} ticks`);
   console.log(`  for comparison, generateKeyPairSync holds the loop: max delay median ${ms(median(syncLags))} ms (5 runs)`);
   console.log(`cert import (checks + AES-256 PFX): median ${ms(median(pfx))} ms, worst loop delay ${ms(max(pfxLags))} ms`);
 }

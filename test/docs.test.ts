@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
+import { commands } from '../src/catalog/index';
 
 describe('docs/architecture.md', () => {
   const doc = fs.readFileSync('docs/architecture.md', 'utf8');
@@ -24,8 +25,7 @@ describe('README', () => {
 });
 
 describe('docs/commands.md', () => {
-  it('documents every command of the catalog under a heading, with an example or its syntax', async () => {
-    const { commands } = await import('../src/catalog/index');
+  it('documents every command of the catalog under a heading, with an example or its syntax', () => {
     const doc = fs.readFileSync('docs/commands.md', 'utf8');
     const headings = [...doc.matchAll(/^## (.+)$/gm)].map((m) => m[1]!.toLowerCase());
     for (const c of commands) {

@@ -4,9 +4,10 @@
  * gateway FQDN), the issued certificate checked and packed into a password-protected PFX, and for labs a
  * certificate signed with a CA key the bot holds. SHA-256 everywhere; forge's sign() defaults to SHA-1.
  */
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes, verify as nativeVerify, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
-import { certificateMatchesKey, fromKeyPem, generateRsaKey, nativeSha256Signer } from './keys';
+import { certificateMatchesKey, generateRsaKey, nativeSha256Signer } from './keys';
+import { buildPfx } from './pfx';
 import { inspectCertificate, nameMatches, verifyChain, type CertificateFacts } from './inspect';
 import type { CheckItem } from '../model/check';
 
@@ -62,6 +63,18 @@ export async function createKeyAndCsr(fqdn: string, bits = 2048): Promise<KeyAnd
   return { keyPem: key.keyPem, csrPem: forge.pki.certificationRequestToPem(csr) };
 }
 
+const CSR_HASHES: Record<string, string> = { [forge.pki.oids.sha256WithRSAEncryption!]: 'sha256', [forge.pki.oids.sha384WithRSAEncryption!]: 'sha384', [forge.pki.oids.sha512WithRSAEncryption!]: 'sha512' };
+
+/** The CSR's self-signature, checked natively (forge's verify() is JavaScript RSA: tens of ms on the event loop). */
+function csrSignatureVerifies(csr: forge.pki.CertificateSigningRequest): boolean {
+  const hash = CSR_HASHES[csr.signatureOid ?? ''];
+  const info = (csr as unknown as { certificationRequestInfo?: forge.asn1.Asn1 }).certificationRequestInfo;
+  if (!hash || !info || !csr.publicKey) return false;
+  const data = Buffer.from(forge.asn1.toDer(info).getBytes(), 'binary');
+  const signature = Buffer.from(csr.signature as string, 'binary');
+  return nativeVerify(hash, data, forge.pki.publicKeyToPem(csr.publicKey), signature);
+}
+
 export interface CaMaterial {
   certPem: string;
   keyPem: string;
@@ -75,7 +88,7 @@ export interface IssueOptions {
 /** Lab only: signs a CSR with the CA key the bot holds, as the CCE CA's Web Server template would. */
 export function issueFromCsr(csrPem: string, ca: CaMaterial, options: IssueOptions = {}): string {
   const csr = forge.pki.certificationRequestFromPem(csrPem);
-  if (!csr.verify()) throw new Error('the CSR signature does not verify');
+  if (!csrSignatureVerifies(csr)) throw new Error('the CSR signature does not verify');
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const now = options.now ?? new Date();
   const cert = forge.pki.createCertificate();
@@ -141,7 +154,7 @@ export interface ImportResult {
 }
 
 /** Checks the issued certificate against the key, the FQDN, the chain and the dates, then packs the PFX. */
-export function importIssued(input: ImportInput): ImportResult {
+export async function importIssued(input: ImportInput): Promise<ImportResult> {
   const now = input.now ?? new Date();
   const fqdn = input.fqdn.toLowerCase();
   const blocks = pemBlocks(input.issuedPem);
@@ -170,10 +183,7 @@ export function importIssued(input: ImportInput): ImportResult {
   items.push(validityItem(facts, now));
   items.push(ekuItem(facts));
   if (items.some((i) => i.status === 'fail')) return { items, facts };
-  const key = fromKeyPem(input.keyPem);
-  const certs = [...new Set(chain.concat(roots))].map((p) => forge.pki.certificateFromPem(p));
-  const asn1 = forge.pkcs12.toPkcs12Asn1(key.privateKey, certs, input.password, { algorithm: 'aes256', friendlyName: fqdn, generateLocalKeyId: true });
-  const pfx = Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
+  const pfx = await buildPfx({ keyPem: input.keyPem, chainPem: [...new Set(chain.concat(roots))], password: input.password, friendlyName: fqdn });
   return { items, facts, pfx };
 }
 

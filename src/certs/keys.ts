@@ -11,22 +11,17 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 export interface RsaKey {
   /** PKCS#8 PEM: what is stored (encrypted) and what goes into the PFX. */
   keyPem: string;
-  privateKey: forge.pki.rsa.PrivateKey;
+  /** Only the public half is parsed by forge (for the CSR); every private-key operation is native. */
   publicKey: forge.pki.rsa.PublicKey;
 }
 
 export async function generateRsaKey(bits = 2048): Promise<RsaKey> {
-  const { privateKey: keyPem } = await generateKeyPairAsync('rsa', {
+  const { privateKey: keyPem, publicKey: publicPem } = await generateKeyPairAsync('rsa', {
     modulusLength: bits,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
-  return fromKeyPem(keyPem);
-}
-
-export function fromKeyPem(keyPem: string): RsaKey {
-  const privateKey = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
-  return { keyPem, privateKey, publicKey: forge.pki.setRsaPublicKey(privateKey.n, privateKey.e) };
+  return { keyPem, publicKey: forge.pki.publicKeyFromPem(publicPem) as forge.pki.rsa.PublicKey };
 }
 
 /** Whether a certificate carries the public half of this private key (compared as SPKI DER, any algorithm). */

@@ -40,13 +40,13 @@ export async function requestCertificate(fqdn: string, deps: Pick<CertDeps, 'key
 }
 
 /** Checks the issued certificate against the latest key of `cert request <fqdn>`; a PFX link when all pass. */
-export function importCertificate(fqdn: string, issuedPem: string, deps: CertDeps): { items: CheckItem[]; delivery?: PfxDelivery } {
+export async function importCertificate(fqdn: string, issuedPem: string, deps: CertDeps): Promise<{ items: CheckItem[]; delivery?: PfxDelivery }> {
   const keyItem = deps.keyStore.latest('private-key', fqdn);
   const key = keyItem ? deps.keyStore.get(keyItem.id) : undefined;
   if (!key) throw new CertificateOperationError(`There is no key for ${fqdn}: run cert request ${fqdn} first and have its CSR signed.`);
   if (deps.roots.length === 0) throw new CertificateOperationError('No Cloud Connector root CA is configured (CCE_ROOT_CA_FILE): the chain cannot be checked.');
   const password = newPfxPassword();
-  const result = importIssued({ fqdn, issuedPem, keyPem: key.content.toString('utf8'), caPem: deps.roots.join(''), password });
+  const result = await importIssued({ fqdn, issuedPem, keyPem: key.content.toString('utf8'), caPem: deps.roots.join(''), password });
   if (!result.pfx) return { items: result.items };
   return { items: result.items, delivery: deliver(fqdn, result.pfx, password, deps) };
 }
@@ -58,7 +58,7 @@ export async function issueCertificate(fqdn: string, deps: CertDeps, options: { 
   const certPem = issueFromCsr(csrPem, deps.ca, options.days ? { days: options.days } : {});
   const key = deps.keyStore.get(keyId)!;
   const password = newPfxPassword();
-  const result = importIssued({ fqdn, issuedPem: certPem, keyPem: key.content.toString('utf8'), caPem: [deps.ca.certPem, ...deps.roots].join(''), password });
+  const result = await importIssued({ fqdn, issuedPem: certPem, keyPem: key.content.toString('utf8'), caPem: [deps.ca.certPem, ...deps.roots].join(''), password });
   return result.pfx ? { items: result.items, certPem, delivery: deliver(fqdn, result.pfx, password, deps) } : { items: result.items, certPem };
 }
 

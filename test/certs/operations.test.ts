@@ -34,7 +34,7 @@ describe('certificate operations (cert request, cert import, cert issue)', funct
   it('request then import: the CSR is signed by the CA, the PFX comes once through its link and opens with its password', async () => {
     const { csrPem } = await requestCertificate('gw1.contoso.com', deps);
     assert.ok(!fs.readdirSync(path.join(dir, 'keys')).some((f) => fs.readFileSync(path.join(dir, 'keys', f), 'utf8').includes('PRIVATE KEY')));
-    const { items, delivery } = importCertificate('gw1.contoso.com', issueFromCsr(csrPem, ca), deps);
+    const { items, delivery } = await importCertificate('gw1.contoso.com', issueFromCsr(csrPem, ca), deps);
     assert.ok(items.every((i) => i.status === 'pass'), JSON.stringify(items));
     assert.ok(delivery);
     assert.ok(!delivery.link.includes(delivery.password));
@@ -43,10 +43,10 @@ describe('certificate operations (cert request, cert import, cert issue)', funct
   });
 
   it('import without a request, or of a certificate for another key, gives no PFX', async () => {
-    assert.throws(() => importCertificate('gw5.contoso.com', ca.certPem, deps), (e: unknown) => e instanceof CertificateOperationError && /run cert request gw5\.contoso\.com first/.test((e as Error).message));
+    await assert.rejects(importCertificate('gw5.contoso.com', ca.certPem, deps), (e: unknown) => e instanceof CertificateOperationError && /run cert request gw5\.contoso\.com first/.test((e as Error).message));
     const first = await requestCertificate('gw1.contoso.com', deps);
     await requestCertificate('gw1.contoso.com', deps); // a newer key: the old CSR's certificate no longer matches
-    const r = importCertificate('gw1.contoso.com', issueFromCsr(first.csrPem, ca), deps);
+    const r = await importCertificate('gw1.contoso.com', issueFromCsr(first.csrPem, ca), deps);
     assert.equal(r.items.find((i) => i.check === 'matches the key')?.status, 'fail');
     assert.equal(r.delivery, undefined);
   });
