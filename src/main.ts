@@ -29,7 +29,14 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL);
-  const running = await startSwitchboard(config, log);
+  let running: RunningServer;
+  try {
+    running = await startSwitchboard(config, log);
+  } catch (err) {
+    // A refusal to start (orphaned PowerShell that will not die, a port in use) is one line, not a stack.
+    console.error(`Switchboard did not start: ${(err as Error).message}`);
+    process.exit(1);
+  }
   log.info({ backend: running.core.tenant.backend, dataDir: config.DATA_DIR }, 'Switchboard is ready');
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');

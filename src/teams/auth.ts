@@ -79,7 +79,7 @@ export class OpenIdKeys {
   refreshes = 0;
 
   constructor(private readonly options: Pick<ChannelAuthOptions, 'openIdMetadataUrl' | 'fetchTimeoutMs' | 'refreshAfterMs' | 'unknownKidRefreshMs' | 'now'>) {
-    this.fetchTimeoutMs = options.fetchTimeoutMs ?? 3500;
+    this.fetchTimeoutMs = options.fetchTimeoutMs ?? 3000;
     this.refreshAfterMs = options.refreshAfterMs ?? 12 * 3600_000;
     this.unknownKidRefreshMs = options.unknownKidRefreshMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;

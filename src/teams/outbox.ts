@@ -99,6 +99,8 @@ export class OutboundThrottle {
   private conversations = new Map<string, { buckets: SlidingWindow[]; queue: Promise<void>; blockedUntil: number }>();
   /** What happened, for tests and logs. */
   stats = { requests: 0, throttled429: 0, retried: 0 };
+  /** Called as each request takes its place in the windows (tests check the windows at that instant, not on arrival). */
+  onSend: ((conversationId: string, at: number) => void) | undefined;
 
   constructor(limits: OutboundLimits = teamsOutboundLimits) {
     this.limits = limits;
@@ -111,6 +113,7 @@ export class OutboundThrottle {
     this.app = new SlidingWindow(limits.appPerSecond, 1000);
     this.conversations.clear();
     this.stats = { requests: 0, throttled429: 0, retried: 0 };
+    this.onSend = undefined;
   }
 
   /**
@@ -121,12 +124,16 @@ export class OutboundThrottle {
     const c = this.conversation(conversationId);
     const turn = c.queue.then(async () => {
       for (;;) {
-        const wait = Math.max(c.blockedUntil - Date.now(), this.app.waitMs(), ...c.buckets.map((b) => b.waitMs()));
-        if (wait <= 0) break;
+        const t = Date.now();
+        const wait = Math.max(c.blockedUntil - t, this.app.waitMs(t), ...c.buckets.map((b) => b.waitMs(t)));
+        if (wait <= 0) {
+          this.app.tryTake(t);
+          for (const b of c.buckets) b.tryTake(t);
+          this.onSend?.(conversationId, t);
+          return;
+        }
         await sleepFor(wait);
       }
-      this.app.tryTake();
-      for (const b of c.buckets) b.tryTake();
     });
     c.queue = turn.catch(() => undefined);
     return turn;
@@ -149,7 +156,7 @@ export class OutboundThrottle {
     return {
       name: 'switchboardTeamsThrottle',
       sendRequest: async (request, next) => {
-        const conversation = /\/v3\/conversations\/([^/?]+)/.exec(request.url)?.[1] ?? '';
+        const conversation = conversationOf(request.url);
         const repeatable = idempotent.has(request.method.toUpperCase());
         for (let attempt = 1; ; attempt++) {
           await this.acquire(conversation);
@@ -197,6 +204,15 @@ export class OutboundThrottle {
   private backoff(attempt: number): number {
     const exponential = Math.min(this.limits.backoffMaxMs, this.limits.backoffBaseMs * 2 ** (attempt - 1));
     return Math.round(exponential / 2 + Math.random() * (exponential / 2));
+  }
+}
+
+function conversationOf(url: string): string {
+  const raw = /\/v3\/conversations\/([^/?]+)/.exec(url)?.[1] ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
   }
 }
 

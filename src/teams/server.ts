@@ -3,6 +3,7 @@
  * Bot Framework token check is off exactly as the Emulator expects, so the server only binds loopback.
  */
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
@@ -15,6 +16,7 @@ import type { ChatOutbox } from '../chat/ports';
 import { isLoopback, type Config } from '../config';
 import type { Logger } from '../log';
 import { mountLocalAndOperations } from '../playground/operations';
+import { reapOrphans } from '../tenant/powershell/orphans';
 import { SwitchboardBot } from './bot';
 import { cacheConnectorClients, cacheUserTokenClients } from './connector-cache';
 import { outboundThrottle, teamsOutboundLimits, TeamsOutbox } from './outbox';
@@ -58,6 +60,10 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
   const verified = config.localMode ? undefined : new VerifiedChannelAuthentication(inner);
   const authenticator = config.localMode ? undefined : new ChannelAuthenticator({ appId: config.MicrosoftAppId, openIdMetadataUrl: config.BOT_OPENID_METADATA_URL });
   const adapter = new CloudAdapter(verified ?? inner);
+  // A pwsh left by a previous bot process could finish an old command after recovery reads the tenant back.
+  const orphans = await reapOrphans(path.resolve(config.DATA_DIR));
+  if (orphans.reaped.length > 0) log.warn({ pids: orphans.reaped }, 'killed PowerShell sessions a previous Switchboard process left running');
+  if (orphans.survivors.length > 0) throw new Error(`Refusing to start: PowerShell processes ${orphans.survivors.join(', ')} of a previous Switchboard process would not die.`);
   const core = await compose(new TeamsOutbox(adapter, config.MicrosoftAppId));
   const bot = new SwitchboardBot(core.switchboard, core.store);
   adapter.onTurnError = async (ctx, err) => {

@@ -93,15 +93,15 @@ export class SlidingWindow {
     while (this.times.length > 0 && this.times[0]! <= t - this.windowMs) this.times.shift();
   }
 
-  waitMs(): number {
-    const t = this.now();
+  waitMs(t = this.now()): number {
     this.prune(t);
     return this.times.length < this.count ? 0 : this.times[0]! + this.windowMs - t;
   }
 
-  tryTake(): boolean {
-    if (this.waitMs() > 0) return false;
-    this.times.push(this.now());
+  /** `t`: one instant for several windows taken together. */
+  tryTake(t = this.now()): boolean {
+    if (this.waitMs(t) > 0) return false;
+    this.times.push(t);
     return true;
   }
 

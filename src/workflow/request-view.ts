@@ -1,5 +1,5 @@
 /** Turns a request into the data its card template (cards/request.json) expects, and its results CSV. */
-import { renderCard } from '../cards/render';
+import { plainText, renderCard } from '../cards/render';
 import type { Command } from '../catalog/command';
 import type { CardJson } from '../model/people';
 import type { VerificationItem } from '../model/plan';
@@ -41,8 +41,8 @@ function stepLines(r: RequestRecord): { mark: string; title: string; line: strin
 export function requestCard(r: RequestRecord, command: Pick<Command, 'title'> & { risk?: 'low' | 'medium' | 'high' }, items?: readonly BatchItemRecord[]): CardJson {
   const status = statusText[r.status];
   let decision = '';
-  if (r.decidedBy && r.status === 'rejected') decision = `Rejected by ${r.decidedBy.name} at ${when(r.decidedAt)}: ${r.reason ?? ''}`;
-  else if (r.decidedBy) decision = `Approved by ${r.decidedBy.name} at ${when(r.decidedAt)}`;
+  if (r.decidedBy && r.status === 'rejected') decision = `Rejected by ${plainText(r.decidedBy.name)} at ${when(r.decidedAt)}: ${plainText(r.reason ?? '')}`;
+  else if (r.decidedBy) decision = `Approved by ${plainText(r.decidedBy.name)} at ${when(r.decidedAt)}`;
   const verification = r.outcome?.verification ?? [];
   const final = r.status === 'verified' || r.status === 'failed';
   const statusLine = final ? `${status.line}${items ? '' : checksSummary(verification)}${r.outcome?.note ? ` (${r.outcome.note})` : ''}` : status.line;
@@ -51,10 +51,10 @@ export function requestCard(r: RequestRecord, command: Pick<Command, 'title'> & 
   return renderCard('request', {
     id: r.id,
     title: command.title,
-    target: r.plan.target,
+    target: plainText(r.plan.target),
     statusLine,
     statusColor: status.color,
-    requester: r.requester.name,
+    requester: plainText(r.requester.name),
     createdAt: when(r.createdAt),
     expiresAt: when(r.expiresAt),
     risk: `${risk.word} risk`,
@@ -63,7 +63,7 @@ export function requestCard(r: RequestRecord, command: Pick<Command, 'title'> & 
     hasChanges: r.plan.changes.length > 0,
     steps: stepLines(r),
     hasSteps: r.plan.steps.length > 0,
-    notes: r.plan.notes.map((text) => ({ text })),
+    notes: r.plan.notes.map((text) => ({ text: plainText(text) })),
     decision,
     hasVerification: verification.length > 0 && !items,
     verification: verification.map((v) => ({ ...v, mark: v.result === 'pass' ? '✅' : v.result === 'fail' ? '❌' : '⚠️' })),

@@ -130,6 +130,33 @@ describe('Bot Framework authentication at the edge', function () {
   });
 });
 
+describe('the signing-key cache', function () {
+  this.timeout(30_000);
+  it('refreshes old keys in the background: requests keep being answered from the cache while the endpoint hangs', async () => {
+    const openid = new OpenIdEndpoint();
+    await openid.start();
+    try {
+      const key = await openid.addKey('key-1');
+      let now = Date.now();
+      const auth = new ChannelAuthenticator({ appId, openIdMetadataUrl: openid.metadataUrl, refreshAfterMs: 60_000, now: () => now });
+      const token = await mintToken(key, 'https://smba.example/amer/', { expiresIn: Math.floor(now / 1000) + 7200 });
+      const context = { serviceUrl: 'https://smba.example/amer/', channelId: 'msteams' };
+      assert.equal((await auth.authenticate(`Bearer ${token}`, context)).ok, true);
+      assert.equal(auth.keys.refreshes, 1);
+      openid.mode = 'hang';
+      now += 61_000;
+      const { value, ms } = await timed(() => auth.authenticate(`Bearer ${token}`, context));
+      assert.equal(value.ok, true);
+      assert.ok(ms < 100, `answered from the cache in ${ms.toFixed(0)} ms`);
+      assert.equal(auth.keys.refreshes, 2, 'a background refresh started');
+      await auth.keys.refresh();
+      assert.equal((await auth.authenticate(`Bearer ${token}`, context)).ok, true, 'a failed refresh keeps the old keys');
+    } finally {
+      await openid.stop();
+    }
+  });
+});
+
 describe('Bot Framework authentication when the OpenID endpoint never answers', function () {
   this.timeout(90_000);
   let openid: OpenIdEndpoint;

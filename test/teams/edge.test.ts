@@ -78,6 +78,12 @@ describe('the HTTP edge', function () {
     assert.equal(ok.status, 200, 'one tenant named once is fine');
   });
 
+  it('says on /readyz whether the tenant backend can serve', async () => {
+    const res = await fetch(`${bot.url}/readyz`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { ready: true, backend: 'sim' });
+  });
+
   it('still serves a whole activity', async () => {
     const a = activity();
     assert.equal((await post(bot.url, a)).status, 200);

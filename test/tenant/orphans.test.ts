@@ -8,6 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { reapOrphans, sessionsFileName } from '../../src/tenant/powershell';
 import { procStat } from '../../src/tenant/powershell/orphans';
+import { loadConfig } from '../../src/config';
+import { silentLogger } from '../../src/log';
+import { startSwitchboard as startServer } from '../../src/main';
 import { requirePwsh } from '../support/pwsh';
 import { contractTenant, tempDir, writeStubState } from './fixtures';
 
@@ -94,6 +97,20 @@ describe('pwsh sessions do not outlive their bot', function () {
     await until(() => !alive(launcher), 2000);
     const left = JSON.parse(fs.readFileSync(path.join(sessionsDir, sessionsFileName), 'utf8')) as { sessions: unknown[] };
     assert.deepEqual(left.sessions, [], 'the reaped session is no longer recorded');
+  });
+
+  it('a restarted bot reaps what its predecessor left before it serves (startServer)', async () => {
+    const { child, pid, sessionsDir } = await botWithHungCmdlet();
+    process.kill(pid, 'SIGSTOP');
+    child.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(alive(pid));
+    const bot = await startServer(loadConfig({ PORT: '0', DATA_DIR: sessionsDir, LOG_LEVEL: 'silent' }), silentLogger, { maintenanceMs: 3_600_000 });
+    try {
+      assert.equal(alive(pid), false, 'gone before the restarted bot ran recovery');
+    } finally {
+      await bot.close();
+    }
   });
 
   it('reapOrphans leaves the sessions of a live bot alone', async () => {
