@@ -13,5 +13,11 @@ export const cardSamples: Record<string, Record<string, unknown>> = {
   'register-mediation-server-form': { fqdn: 'ms1.contoso.com', site: 'Seattle', sites: [{ title: 'Seattle (ap.contoso.com)', value: 'Seattle' }], displayName: '', upn: '', domain: 'contoso.com', hint: 'h' },
   pending: { heading: 'h', requests: [{ id: 'R-1', title: 't', target: 'x', status: 'pending', requester: 'r', expiresAt: 'e' }] },
   history: { heading: 'h', chain: 'c', entries: [{ seq: 1, at: 'a', event: 'e', line: 'l' }] },
+  'add-site-form': { name: 'Seattle', edge: 'ap.contoso.com', mediation: 'ms1.contoso.com 10.0.1.11', pool: '', tenantSites: 'Seattle, Amsterdam' },
+  sites: { heading: 'h', sites: [{ name: 'Seattle', facts: [{ name: 'Edge FQDN', value: 'ap.contoso.com' }] }], lacking: [{ text: 'Amsterdam' }], tenantNote: '' },
+  site: { name: 'Site Seattle', summary: 's', summaryColor: 'Good', facts: [{ name: 'Edge FQDN', value: 'ap.contoso.com' }], checks: [{ text: 'c' }], next: [{ text: 'n' }] },
+  'add-gateway-form': { site: 'Seattle', sites: [{ title: 'Seattle', value: 'Seattle' }], known: 'Seattle', address: '', transport: 'tcp', port: '', trunks: 'ms1.contoso.com' },
+  'gateway-config': { heading: 'h', listening: 'TLS port 5061', trunks: [{ text: 't' }], notes: [{ text: 'n' }], mtls: [{ text: 'm' }] },
+  'users-without-site': { heading: 'h', looked: 'l', users: [{ name: 'Bob', value: 'v' }], more: '' },
   'network-check': { title: 't', subtitle: 's', summary: 's', summaryColor: 'Good', items: [{ mark: '✅', check: 'c', evidence: 'e', fix: 'f' }, { mark: '✅', check: 'c', evidence: 'e', fix: '' }], notes: [{ text: 'n' }] },
 };
