@@ -142,11 +142,11 @@ describe('add gateway and gateway config', () => {
   it('refuses a second open request for the same site with the first one\'s id', async () => {
     const first = requestIdIn((await chat.say(alice, 'add gateway gw1.contoso.com to site Seattle'))[0]!.text);
     const [gateway] = await chat.say(admin2, 'add gateway gw2.contoso.com to site Seattle');
-    assert.match(gateway!.text ?? '', new RegExp(`already held by open request ${first} \\(pending, Gateway gw1\\.contoso\\.com of site Seattle\\)`));
+    assert.equal(gateway!.text, `PSTN site seattle is already held by open request ${first} (pending, Gateway gw1.contoso.com of site Seattle); decide on that one first, or wait for it to finish.`);
     const [site] = await chat.say(admin2, 'add site Seattle edge ap.contoso.com mediation ms1.contoso.com 10.0.1.11, ms2.contoso.com 10.0.1.12, ms4.contoso.com 10.0.1.14');
     assert.match(site!.text ?? '', new RegExp(`already held by open request ${first}`));
     const [sameGateway] = await chat.say(admin2, 'add gateway gw1.contoso.com to site Amsterdam');
-    assert.match(sameGateway!.text ?? '', new RegExp(`\\(Gateway gw1\\.contoso\\.com\\) is already held by open request ${first}`));
+    assert.match(sameGateway!.text ?? '', new RegExp(`^Gateway gw1\\.contoso\\.com is already held by open request ${first}`));
     // Another site is free.
     assert.match((await chat.say(admin2, 'add gateway gw5.contoso.com to site Amsterdam'))[0]!.text ?? '', /is waiting for an approver/);
   });

@@ -165,10 +165,10 @@ describe('add site', () => {
   it('refuses a second open request for the same site with the first one\'s id', async () => {
     const first = requestIdIn((await chat.say(alice, seattle))[0]!.text);
     const [second] = await chat.say(admin2, 'add site Seattle edge ap.contoso.com mediation ms1.contoso.com 10.0.1.11');
-    assert.match(second!.text ?? '', new RegExp(`already held by open request ${first} \\(pending, Site Seattle\\); decide on that one first`));
+    assert.equal(second!.text, `Edge FQDN of site:seattle is already held by open request ${first} (pending, Site Seattle); decide on that one first, or wait for it to finish.`);
     // A Mediation Server a pending request names is held too, whichever site asks for it.
     const [other] = await chat.say(admin2, 'add site Berlin edge ap3.contoso.com mediation ms2.contoso.com 10.0.3.12');
-    assert.match(other!.text ?? '', new RegExp(`Mediation Server ms2\\.contoso\\.com\\) is already held by open request ${first}`));
+    assert.match(other!.text ?? '', new RegExp(`^Mediation Server ms2\\.contoso\\.com is already held by open request ${first} \\(pending, Site Seattle\\)`));
     assert.equal((await chat.core.store.listRequests({})).length, 1);
   });
 });

@@ -16,6 +16,7 @@ import {
 import { defineCommand, type ChangeCommand } from '../command';
 import { Fqdn, IPv4, planChanges, SiteName } from '../fields';
 import { makePlan, recordStep } from '../plans';
+import { siteLock } from './add-site';
 
 const ipPattern = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -180,7 +181,7 @@ export const addGateway = defineCommand<Input>({
       expectations,
       steps: [recordStep(updated, `${current ? 'Update' : 'Record'} gateway ${address} of site ${site.name} in the inventory`)],
       // The record step writes the whole site: one open request per site, and a gateway address is held across sites.
-      extraLocks: [`site:${site.name.toLowerCase()}|inventory`, `gateway:${address}|Gateway ${address}`],
+      extraLocks: [siteLock(site.name), `Gateway ${address}`],
       notes,
     });
   },

@@ -81,7 +81,13 @@ async function sipDomains(ctx: Pick<CommandContext, 'tenant'>): Promise<string[]
   }
 }
 
-const lock = (kind: string, key: string, what: string) => `${kind}:${key.toLowerCase()}|${what}`;
+/**
+ * Locks held across sites read as the thing held ("Mediation Server ms1.contoso.com is already held by
+ * open request …"); FQDNs are already lower-case and IPs canonical, so the text is also the key.
+ */
+export const siteLock = (name: string) => `PSTN site ${name.toLowerCase()}`;
+const edgeLock = (fqdn: string) => `Edge FQDN ${fqdn}`;
+const mediationLock = (nameOrIp: string) => `Mediation Server ${nameOrIp}`;
 
 export const addSite = defineCommand<Input>({
   id: 'add-site',
@@ -181,7 +187,7 @@ export const addSite = defineCommand<Input>({
       expectations,
       steps: [recordStep(site, current ? `Update site ${name} in the inventory` : `Record site ${name} in the inventory`)],
       // The record step writes the whole site, so one open request per site; Edge FQDNs and Mediation Servers are held across sites.
-      extraLocks: [lock('site', name, 'inventory'), lock('edge', edge, `Edge FQDN ${edge}`), ...servers.flatMap((m) => [lock('mediation', m.fqdn, `Mediation Server ${m.fqdn}`), ...(m.ip ? [lock('mediation', m.ip, `Mediation Server ${m.ip}`)] : [])])],
+      extraLocks: [siteLock(name), edgeLock(edge), ...servers.flatMap((m) => [mediationLock(m.fqdn), ...(m.ip ? [mediationLock(m.ip)] : [])])],
       notes,
     });
   },
