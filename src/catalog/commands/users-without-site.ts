@@ -11,8 +11,8 @@ import type { OnlineUser } from '../../tenant/cmdlets';
 import { TenantError } from '../../tenant/port';
 import { defineCommand } from '../command';
 
-/** At most this many voice-enabled users are read per run (one Get-CsUserPstnSettings each). */
-export const usersWithoutSiteCap = 500;
+/** At most this many voice-enabled users are read per run: one Get-CsUserPstnSettings each, inside one turn. */
+export const usersWithoutSiteCap = 200;
 /** Reads in flight at once: enough to overlap the PowerShell pool's sessions, not to flood it. */
 const parallel = 4;
 /** Names listed on the card; the text names fewer. */
