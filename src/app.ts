@@ -45,7 +45,7 @@ export async function createTenant(config: Config): Promise<TenantPort> {
   if (config.TENANT_BACKEND === 'powershell') return createPowerShellTenant({ backend: 'powershell', config });
   const stubDir = path.join(dataDir, 'stub-tenant');
   if (!fs.existsSync(path.join(stubDir, 'sim-tenant.json'))) await new SimulatedTenant({ initial: demoTenant(), dataDir: stubDir }).close();
-  return createPowerShellTenant({ backend: 'powershell-stub', config, stub: { dataDir: stubDir } });
+  return createPowerShellTenant({ backend: 'powershell-stub', config, stub: { dataDir: stubDir, profile: config.SWITCHBOARD_STUB_PROFILE } });
 }
 
 function isFullConfig(c: CoreConfig): c is Config {

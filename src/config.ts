@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { PowerShellTenantConfig, teamsCredentials } from './tenant/powershell/config';
 import { NetworkConfig } from './network/config';
 
+/** Ada Admin, the playground's approver: who approves in local mode when APPROVER_IDS is empty. */
+export const localDemoApproverId = '22222222-2222-4222-8222-222222222222';
+
 const boolFlag = z
   .enum(['true', 'false', '1', '0', ''])
   .optional()
@@ -36,12 +39,24 @@ export const ConfigSchema = z
     ACCOUNT_SYNC_POLL_S: z.coerce.number().positive().max(3600).default(15),
     /** How long a new account may take to reach Skype for Business Online (the seed: "up to one hour"). */
     ACCOUNT_SYNC_DEADLINE_MIN: z.coerce.number().positive().max(24 * 60).default(60),
+    /** Where the channel's signing keys are announced (tests point it at a local server). */
+    BOT_OPENID_METADATA_URL: z.url().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+    /** Incoming limits at the edge, per user (Entra object id) and per tenant; past them the bot answers in chat. */
+    RATE_USER_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
+    RATE_USER_INVOKES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+    RATE_TENANT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    /** Outgoing Connector calls per second for the whole app (Teams allows about 50 per app per tenant). */
+    OUTBOUND_APP_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(50),
+    /** Which module the stand-in (TENANT_BACKEND=powershell-stub) imitates: the CCE-era one, or a current one that no longer reports some properties. */
+    SWITCHBOARD_STUB_PROFILE: z.enum(['cce', 'teams-current']).default('cce'),
   })
   .extend(PowerShellTenantConfig.shape)
   .extend(NetworkConfig.shape)
   .transform((c) => {
     const localMode = c.MicrosoftAppId === '';
-    return { ...c, localMode, HOST: c.HOST ?? (localMode ? '127.0.0.1' : '0.0.0.0') };
+    // So that `npm start` alone walks the approval flow in the playground; never outside local mode.
+    const approversDefaulted = localMode && c.APPROVER_IDS.length === 0;
+    return { ...c, localMode, approversDefaulted, APPROVER_IDS: approversDefaulted ? [localDemoApproverId] : c.APPROVER_IDS, HOST: c.HOST ?? (localMode ? '127.0.0.1' : '0.0.0.0') };
   })
   .superRefine((c, ctx) => {
     if (c.localMode && !isLoopback(c.HOST)) {

@@ -7,11 +7,11 @@ import { createCore } from './app';
 import type { Clock } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './log';
-import { startServer, type RunningServer } from './teams/server';
+import { startServer, type EdgeOverrides, type RunningServer } from './teams/server';
 import type { TenantPort } from './tenant/port';
 
 /** The whole application on the Teams edge (also what the HTTP tests and benchmarks start). */
-export function startSwitchboard(config: Config, log: Logger, overrides: { clock?: Clock; tenant?: TenantPort; maintenanceMs?: number; turnsPerIteration?: number } = {}): Promise<RunningServer> {
+export function startSwitchboard(config: Config, log: Logger, overrides: EdgeOverrides & { clock?: Clock; tenant?: TenantPort } = {}): Promise<RunningServer> {
   const { clock, tenant, ...edge } = overrides;
   return startServer(config, log, (outbox) => createCore({ config, outbox, log, ...(clock ? { clock } : {}), ...(tenant ? { tenant } : {}) }), edge);
 }
@@ -29,7 +29,14 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL);
-  const running = await startSwitchboard(config, log);
+  let running: RunningServer;
+  try {
+    running = await startSwitchboard(config, log);
+  } catch (err) {
+    // A refusal to start (orphaned PowerShell that will not die, a port in use) is one line, not a stack.
+    console.error(`Switchboard did not start: ${(err as Error).message}`);
+    process.exit(1);
+  }
   log.info({ backend: running.core.tenant.backend, dataDir: config.DATA_DIR }, 'Switchboard is ready');
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { commands } from '../src/catalog/index';
 import { listCardTemplates, renderCard } from '../src/cards/render';
+import { cardSamples } from './support/card-samples';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const AC = require('adaptivecards/dist/adaptivecards.js') as {
@@ -34,18 +35,7 @@ describe('the command catalog', () => {
 });
 
 describe('card templates', () => {
-  const samples: Record<string, Record<string, unknown>> = {
-    help: { tenantLabel: 'x', commands: [{ usage: 'help', summary: 's', kind: 'answers at once' }] },
-    'enable-voice-form': { user: 'bob.kelly@contoso.com', displayName: 'Bob Kelly', number: '' },
-    'choose-user': { query: 'Bob', count: 2, hint: 'Pick one.', users: [{ label: 'Bob', choice: { action: 'enable-voice', user: 'b' }, fallbackChoice: { verb: 'chooseUser', action: 'enable-voice', user: 'b' } }] },
-    request: { id: 'R-1', title: 't', target: 'x', statusLine: 's', statusColor: 'Good', requester: 'r', createdAt: 'c', expiresAt: 'e', risk: 'Medium risk', riskColor: 'Warning', changes: [{ property: 'p', from: 'a', to: 'b' }], hasChanges: true, steps: [{ mark: '○', title: '1. t', line: 'Set-CsUser' }], hasSteps: true, notes: [{ text: 'n' }], decision: 'd', hasVerification: true, verification: [{ mark: '✅', property: 'p', actual: 'a', expected: 'e' }], stale: [{ property: 'p', value: 'v' }], isStale: true, error: '', pending: true, isBatch: true, batchSummary: 's', batchRows: [{ label: 'row 1', value: 'v' }] },
-    'assign-site-form': { user: 'bob.kelly@contoso.com', site: 'Seattle', sites: [{ title: 'Seattle', value: 'Seattle' }] },
-    'international-calling-form': { user: 'bob.kelly@contoso.com', mode: 'block' },
-    'user-status': { target: 'x', summary: 's', summaryColor: 'Good', moduleVersion: 'm', facts: [{ name: 'n', value: 'v' }], fixes: [{ text: 'f' }], notes: [] },
-    pending: { heading: 'h', requests: [{ id: 'R-1', title: 't', target: 'x', status: 'pending', requester: 'r', expiresAt: 'e' }] },
-    history: { heading: 'h', chain: 'c', entries: [{ seq: 1, at: 'a', event: 'e', line: 'l' }] },
-    'network-check': { title: 't', subtitle: 's', summary: 's', summaryColor: 'Good', items: [{ mark: '✅', check: 'c', evidence: 'e', fix: 'f' }, { mark: '✅', check: 'c', evidence: 'e', fix: '' }], notes: [{ text: 'n' }] },
-  };
+  const samples = cardSamples;
 
   for (const name of listCardTemplates()) {
     it(`${name}.json expands to a valid Adaptive Card 1.5 with every field bound`, () => {

@@ -3,51 +3,21 @@
  * waits for the account to sync; a new process finishes it without repeating a step.
  */
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { LocalConnector, post, teamsActivity } from '../src/cli/local-channel';
 import { SqliteStore } from '../src/store/sqlite-store';
 import { demoTenant } from '../src/tenant/sim/demo-tenant';
 import { SimulatedTenant } from '../src/tenant/sim/simulated-tenant';
+import { startBotProcess, until } from './support/bot-process';
 import { tempDir } from './support/temp-dirs';
 
 const alice = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Alice Operator', mri: '29:alice' };
 const admin = { aadObjectId: '22222222-2222-4222-8222-222222222222', name: 'Ada Admin', mri: '29:ada' };
 
-function startBot(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, APPROVER_IDS: admin.aadObjectId, LOG_LEVEL: 'warn', MicrosoftAppId: '', ACCOUNT_SYNC_POLL_S: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`bot did not start: ${seen}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const m = /Listening on (http:\/\/127\.0\.0\.1:\d+)\/api\/messages/.exec(seen);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]! });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`bot exited with ${code}: ${seen}`)));
-  });
-}
-
-async function until<T>(read: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const botEnv = { APPROVER_IDS: admin.aadObjectId, ACCOUNT_SYNC_POLL_S: '1' };
 
 describe('a restart in the middle of the Mediation Server wait', function () {
-  this.timeout(90_000);
+  this.timeout(180_000);
   let connector: LocalConnector;
   const children: ChildProcess[] = [];
   before(async () => {
@@ -63,13 +33,13 @@ describe('a restart in the middle of the Mediation Server wait', function () {
     const dataDir = tempDir('mediation-restart');
     // The tenant: a new account that reaches Skype for Business Online 12 s from now; the site in the inventory.
     const sim = new SimulatedTenant({ initial: demoTenant(), dataDir });
-    sim.createDirectoryAccount({ upn: 'ms-two@contoso.com', displayName: 'MS Two', licenses: ['ENTERPRISEPREMIUM'], syncDelayMs: 12_000 });
+    sim.createDirectoryAccount({ upn: 'ms-two@contoso.com', displayName: 'MS Two', licenses: ['ENTERPRISEPREMIUM'], syncDelayMs: 30_000 });
     await sim.close();
     const seed = new SqliteStore(dataDir);
     await seed.putSite({ name: 'Seattle', edgeFqdn: 'ap.contoso.com', mediationServers: [{ fqdn: 'ms2.contoso.com' }], gateways: [] }, { at: new Date().toISOString(), actor: 'system', event: 'inventory.site' });
     await seed.close();
 
-    const first = await startBot(dataDir);
+    const first = await startBotProcess(dataDir, botEnv);
     children.push(first.child);
     const submit = teamsActivity(connector.url, alice, 'a:conv-alice', {
       type: 'invoke', name: 'adaptiveCard/action',
@@ -88,13 +58,13 @@ describe('a restart in the middle of the Mediation Server wait', function () {
       const waiting = await until(async () => {
         const r = await reader.getRequest(requestId!);
         return r?.status === 'waiting' && (r.steps[0]?.polls ?? 0) >= 2 ? r : undefined;
-      }, 20_000, 'the request to wait');
+      }, 60_000, 'the request to wait');
       first.child.kill('SIGKILL');
       await new Promise((r) => first.child.once('exit', r));
 
-      const second = await startBot(dataDir);
+      const second = await startBotProcess(dataDir, botEnv);
       children.push(second.child);
-      await connector.waitFor((c) => (c.body.text ?? '').startsWith(`${requestId} done and verified`), 40_000);
+      await connector.waitFor((c) => (c.body.text ?? '').startsWith(`${requestId} done and verified`), 90_000);
       const done = (await reader.getRequest(requestId!))!;
       assert.equal(done.status, 'verified');
       assert.equal(done.steps[0]!.waitStartedAt, waiting.steps[0]!.waitStartedAt, 'the wait went on, not started again');

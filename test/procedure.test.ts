@@ -205,3 +205,15 @@ describe('what admins type', () => {
     assert.ok(theirs!.text!.includes('approve <request id>'));
   });
 });
+
+describe('text people chose, on cards', () => {
+  it('shows a requester name that tries to forge an approval as one plain line', async () => {
+    const chat = await ChatHarness.create();
+    const mallory = { ...alice, aadObjectId: '55555555-5555-4555-8555-555555555555', name: 'Mallory\n\n**Approved by Ada Admin** [link](https://evil.example)', mri: '29:mallory' };
+    const [reply] = await chat.say(mallory, 'enable voice for Bob Kelly number +14255550100');
+    const text = cardText(cardOf(reply));
+    assert.ok(text.includes('Mallory \\*\\*Approved by Ada Admin\\*\\* \\[link\\](https://evil.example)'), text);
+    assert.ok(!/\nApproved by/.test(text));
+    await chat.close();
+  });
+});

@@ -1,15 +1,18 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { LocalConnector, post, teamsActivity } from '../src/cli/local-channel';
 import { tempDir } from './support/temp-dirs';
 
 const alice = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Alice Operator', mri: '29:alice' };
 const admin = { aadObjectId: '22222222-2222-4222-8222-222222222222', name: 'Ada Admin', mri: '29:ada' };
 
-/** Starts `tsx src/main.ts` as its own process and resolves with its URL once it listens. */
+/**
+ * Starts src/main.ts as its own process and resolves with its URL once it listens. One node process
+ * with tsx as a loader, not the tsx CLI: that CLI runs the bot in a grandchild, which outlived a kill
+ * of the CLI and kept listening after the suite.
+ */
 function startBot(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(path.resolve('node_modules/.bin/tsx'), ['src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, APPROVER_IDS: admin.aadObjectId, LOG_LEVEL: 'warn', MicrosoftAppId: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -32,3 +32,17 @@ export function renderCard(name: string, data: Record<string, unknown>): CardJso
 export function listCardTemplates(): string[] {
   return fs.readdirSync(cardsDir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
 }
+
+/**
+ * Text a person chose (a display name, a reason) shown on a card as what it is: one line, with the
+ * markdown that Adaptive Cards would render (emphasis, lists, links, headings) escaped, so a name cannot
+ * add a fake "Approved by" line or a link.
+ */
+export function plainText(text: string): string {
+  return text
+    .replace(/[\r\n\u0085\u2028\u2029]+/g, ' ')
+    .replace(/[\\`*_[\]~]/g, (c) => `\\${c}`)
+    // A line that starts like a list item or heading would render as one.
+    .replace(/^\s*([-+>#]|\d+\.)/, (m) => `\\${m.trim()}`)
+    .trim();
+}

@@ -63,6 +63,8 @@ interface CommandBase<Input extends Record<string, unknown>> {
   required: readonly (keyof Input & string)[];
   /** The question for a missing field when there is no form, e.g. "Which user?". */
   ask?: Partial<Record<keyof Input & string, string>>;
+  /** The field a text file attached to the message fills when it is not given (a CSV in a personal chat). */
+  fileField?: keyof Input & string;
   /** The form card (cards/<formCard>.json) that asks for the details, with its prefilled data. */
   formCard?: string;
   formData?(ctx: CommandContext, input: Partial<Input>): Promise<Record<string, unknown>>;

@@ -8,6 +8,7 @@ import { checkGatewayCommand } from './commands/check-gateway';
 import { checkPortsCommand } from './commands/check-ports';
 import { configureHybrid } from './commands/configure-hybrid';
 import { disableVoice } from './commands/disable-voice';
+import { bulkEnable } from './commands/bulk-enable';
 import { enableVoice } from './commands/enable-voice';
 import { help } from './commands/help';
 import { history } from './commands/history';
@@ -19,6 +20,12 @@ import { showDomains } from './commands/show-domains';
 import { showHybrid } from './commands/show-hybrid';
 import { showMediationServers } from './commands/show-mediation-servers';
 import { status } from './commands/status';
+import { addSite } from './commands/add-site';
+import { showSites } from './commands/show-sites';
+import { site } from './commands/site';
+import { usersWithoutSite } from './commands/users-without-site';
+import { addGateway } from './commands/add-gateway';
+import { gatewayConfig } from './commands/gateway-config';
 
 export const commands: readonly Command[] = [
   help, status, pending, history, approve, reject,
@@ -26,6 +33,8 @@ export const commands: readonly Command[] = [
   enableVoice, disableVoice, internationalCalling, assignSite,
   registerMediationServer, showMediationServers,
   checkDnsCommand, checkPortsCommand, checkGatewayCommand, certRoot,
+  addSite, showSites, site, usersWithoutSite, addGateway, gatewayConfig,
+  bulkEnable,
 ];
 
 export function findCommand(id: string): Command | undefined {

@@ -12,7 +12,8 @@ export const CardAction = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('approve'), requestId: RequestId, reason: Field.optional() }),
   z.object({ verb: z.literal('reject'), requestId: RequestId, reason: Field.optional() }),
   z.object({ verb: z.literal('replan'), requestId: RequestId }),
-  z.object({ verb: z.literal('submitRequest'), action: z.string().regex(/^[a-z-]{1,40}$/) }).catchall(z.union([Field, z.boolean(), z.number()]).transform(String)),
+  // A CSV pasted into a form (bulk enable) is longer than any other field; the command caps its size.
+  z.object({ verb: z.literal('submitRequest'), action: z.string().regex(/^[a-z-]{1,40}$/), csv: z.string().max(1024 * 1024).optional() }).catchall(z.union([Field, z.boolean(), z.number()]).transform(String)),
   z.object({ verb: z.literal('chooseUser'), action: z.string().regex(/^[a-z-]{1,40}$/) }).catchall(z.union([Field, z.boolean(), z.number()]).transform(String)),
 ]);
 export type CardAction = z.infer<typeof CardAction>;

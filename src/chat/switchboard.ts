@@ -14,7 +14,7 @@ import type { Logger } from '../log';
 import type { Actor, CardJson, OutgoingMessage } from '../model/people';
 import type { RequestRecord } from '../model/request';
 import type { Store } from '../store/store';
-import type { TenantPort } from '../tenant/port';
+import { TenantError, type TenantPort } from '../tenant/port';
 import type { Executor } from '../workflow/executor';
 import type { RequestNotifier } from '../workflow/notifier';
 import { requestCard } from '../workflow/request-view';
@@ -109,6 +109,12 @@ export class Switchboard {
         await say(oneLine(err.message));
         return;
       }
+      if (err instanceof TenantError) {
+        // The tenant's own answer (or its silence) is worth one line; a plan that could not be read files nothing.
+        this.deps.log.warn({ err }, 'tenant error in a turn');
+        await say(oneLine(`The tenant ${err.kind === 'timeout' || err.kind === 'crashed' || err.kind === 'transient' ? 'did not answer' : 'refused'}: ${err.message} Nothing was changed.`));
+        return;
+      }
       const errorId = randomUUID().slice(0, 8);
       this.deps.log.error({ err, errorId }, 'unexpected error in a turn');
       await say(`Something went wrong on my side (error ${errorId}). Nothing was changed in the tenant.`);
@@ -149,6 +155,8 @@ export class Switchboard {
       }
       fields[command.userField] = resolved.upn;
     }
+    const file = command.fileField ? turn.files[0] : undefined;
+    if (file && (fields[command.fileField!] === undefined || fields[command.fileField!] === '')) fields[command.fileField!] = file.text;
     const missing = command.required.filter((f) => fields[f] === undefined || fields[f] === '');
     if (missing.length) {
       if (command.formCard && command.formData) {

@@ -5,6 +5,7 @@
  */
 import { ConnectorFactoryImpl } from 'botframework-connector/lib/auth/connectorFactoryImpl';
 import { AuthenticationConstants, type BotFrameworkAuthentication, type ClaimsIdentity, type ConnectorClient, type UserTokenClient } from 'botframework-connector';
+import { throttleConnectorClient } from './outbox';
 
 const patched = Symbol.for('switchboard.connectorCache');
 type Factory = { appId?: string; [patched]?: boolean };
@@ -18,7 +19,11 @@ export function cacheConnectorClients(): void {
     const key = `${this.appId ?? ''}|${serviceUrl}|${audience ?? ''}`;
     let client = cache.get(key);
     if (!client) {
-      client = original.call(this, serviceUrl, audience);
+      // Each new client gets the Teams throttle in place of the SDK's retry policy (outbox.ts says why).
+      client = original.call(this, serviceUrl, audience).then((c) => {
+        throttleConnectorClient(c);
+        return c;
+      });
       if (cache.size >= 64) cache.delete(cache.keys().next().value!);
       cache.set(key, client);
       client.catch(() => cache.delete(key));

@@ -3,20 +3,26 @@
  * Bot Framework token check is off exactly as the Emulator expects, so the server only binds loopback.
  */
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type ConfigurationBotFrameworkAuthenticationOptions,
 } from 'botbuilder';
+import type { ServiceClientCredentialsFactory } from 'botframework-connector';
 import * as restify from 'restify';
 import type { Core } from '../app';
 import type { ChatOutbox } from '../chat/ports';
 import { isLoopback, type Config } from '../config';
 import type { Logger } from '../log';
+import { mountLocalAndOperations } from '../playground/operations';
+import { reapOrphans } from '../tenant/powershell/orphans';
 import { SwitchboardBot } from './bot';
 import { cacheConnectorClients, cacheUserTokenClients } from './connector-cache';
-import { TeamsOutbox } from './outbox';
+import { outboundThrottle, teamsOutboundLimits, TeamsOutbox } from './outbox';
 import { TurnQueue } from './turn-queue';
+import { ChannelAuthenticator, VerifiedChannelAuthentication } from './auth';
+import { answerInChat, Edge, oneLineBodyError } from './edge';
 
 /** Turns started per event-loop iteration: measured against 1 and 4 in docs/benchmarks.md. */
 const turnsPerIteration = 16;
@@ -31,7 +37,13 @@ export interface RunningServer {
 /** What the edge is handed: a way to build the core once the edge's outbox exists (main.ts composes it). */
 export type ComposeCore = (outbox: ChatOutbox) => Promise<Core>;
 
-export async function startServer(config: Config, log: Logger, compose: ComposeCore, overrides: { maintenanceMs?: number; turnsPerIteration?: number } = {}): Promise<RunningServer> {
+export interface EdgeOverrides {
+  maintenanceMs?: number;
+  turnsPerIteration?: number;
+  credentialsFactory?: ServiceClientCredentialsFactory;
+}
+
+export async function startServer(config: Config, log: Logger, compose: ComposeCore, overrides: EdgeOverrides = {}): Promise<RunningServer> {
   if (config.localMode && !isLoopback(config.HOST)) {
     throw new Error(`Refusing to start: authentication is off (MicrosoftAppId is empty) and HOST ${config.HOST} is not a loopback address.`);
   }
@@ -39,10 +51,19 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
   const authOptions: ConfigurationBotFrameworkAuthenticationOptions = config.localMode
     ? { MicrosoftAppId: '' }
     : { MicrosoftAppId: config.MicrosoftAppId, MicrosoftAppPassword: config.MicrosoftAppPassword, MicrosoftAppType: config.MicrosoftAppType, MicrosoftAppTenantId: config.MicrosoftAppTenantId };
-  const auth = new ConfigurationBotFrameworkAuthentication(authOptions);
+  const inner = new ConfigurationBotFrameworkAuthentication(authOptions, overrides.credentialsFactory);
+  outboundThrottle.configure({ ...teamsOutboundLimits, appPerSecond: config.OUTBOUND_APP_PER_SECOND });
   cacheConnectorClients();
-  cacheUserTokenClients(auth);
-  const adapter = new CloudAdapter(auth);
+  cacheUserTokenClients(inner);
+  // With authentication on, the token is verified in front of the adapter (bounded, one-line refusals) and
+  // the adapter only accepts activities the edge vouched for.
+  const verified = config.localMode ? undefined : new VerifiedChannelAuthentication(inner);
+  const authenticator = config.localMode ? undefined : new ChannelAuthenticator({ appId: config.MicrosoftAppId, openIdMetadataUrl: config.BOT_OPENID_METADATA_URL });
+  const adapter = new CloudAdapter(verified ?? inner);
+  // A pwsh left by a previous bot process could finish an old command after recovery reads the tenant back.
+  const orphans = await reapOrphans(path.resolve(config.DATA_DIR));
+  if (orphans.reaped.length > 0) log.warn({ pids: orphans.reaped }, 'killed PowerShell sessions a previous Switchboard process left running');
+  if (orphans.survivors.length > 0) throw new Error(`Refusing to start: PowerShell processes ${orphans.survivors.join(', ')} of a previous Switchboard process would not die.`);
   const core = await compose(new TeamsOutbox(adapter, config.MicrosoftAppId));
   const bot = new SwitchboardBot(core.switchboard, core.store);
   adapter.onTurnError = async (ctx, err) => {
@@ -56,25 +77,46 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
 
   const server = restify.createServer({ name: 'switchboard', handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false }));
+  // The body parser's refusals keep their status but not the parser's wording.
+  server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error, next: () => void) => {
+    if (req.getPath() === '/api/messages') oneLineBodyError(err);
+    next();
+  });
   const queue = new TurnQueue(overrides.turnsPerIteration ?? turnsPerIteration);
+  const edge = new Edge({
+    log,
+    limits: { userMessagesPerMinute: config.RATE_USER_MESSAGES_PER_MINUTE, userInvokesPerMinute: config.RATE_USER_INVOKES_PER_MINUTE, tenantPerMinute: config.RATE_TENANT_PER_MINUTE },
+    ...(authenticator && verified ? { authenticator, vouch: (activity: object, claims: Record<string, unknown>) => verified.vouch(activity, claims) } : {}),
+  });
   server.post('/api/messages', async (req, res) => {
-    await queue.run(() => adapter.process(req, res, (ctx) => bot.run(ctx)));
+    const admission = await edge.admit(req);
+    if (!admission.ok) {
+      // A JSON string, as CloudAdapter's own answers are: one line, nothing internal.
+      res.send(admission.status, admission.message);
+      return;
+    }
+    const limited = admission.limited;
+    await queue.run(() => adapter.process(req, res, (ctx) => (limited ? answerInChat(ctx, limited) : bot.run(ctx))));
   });
   server.get('/healthz', (_req, res, next) => {
     res.send(200, { ok: true, backend: core.tenant.backend });
     next();
   });
+  // /readyz, the shutdown drain, and in local mode the playground with its local Connector endpoints.
+  let url = '';
+  const extras = mountLocalAndOperations(server, { config, store: core.store, tenant: core.tenant, log, selfUrl: () => url });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   if (config.localMode) {
     const line = '!'.repeat(78);
     process.stderr.write(`${line}\n!! LOCAL MODE: Bot Framework authentication is OFF (MicrosoftAppId is empty).\n!! Anyone who reaches ${url} can act as any user. Bound to loopback only.\n${line}\n`);
     log.warn(`LOCAL MODE: Bot Framework authentication is OFF (MicrosoftAppId is empty). Listening on ${url}/api/messages only. Do not expose this port.`);
+    extras.announce(url);
   } else {
     log.info(`Listening on ${url}/api/messages`);
   }
@@ -89,6 +131,13 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
     core,
     async close() {
       clearInterval(timer);
+      // New turns get 503 while those in flight finish; then running executions finish and post their
+      // card updates (still listening, so the local Connector gets them), and only then the port closes.
+      await extras.drain();
+      // A click schedules its run on the next turn of the event loop, after its answer went out.
+      await new Promise((resolve) => setImmediate(resolve));
+      await core.executor.idle();
+      extras.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive sockets would hold close() open until they time out.
       server.server.closeAllConnections();

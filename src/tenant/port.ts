@@ -40,7 +40,17 @@ export interface TenantPort {
   run<N extends CmdletName>(cmdlet: N, params: CmdletParams<N>, options?: RunOptions): Promise<CmdletRun<N>>;
   /** Module facts that change how results read (e.g. properties a module version no longer reports). */
   describe(): Promise<TenantDescription>;
+  /**
+   * Whether the backend can serve commands now (e.g. the MicrosoftTeams module loads and connects), with the
+   * reason when not; /readyz reports it. Optional: a backend without it is always ready.
+   */
+  ready?(): Promise<TenantReadiness>;
   close(): Promise<void>;
+}
+
+export interface TenantReadiness {
+  ready: boolean;
+  reason?: string;
 }
 
 export interface TenantDescription {

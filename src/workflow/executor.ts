@@ -14,6 +14,7 @@ import type { RequestRecord, StepProgress } from '../model/request';
 import type { BatchItemRecord, Store } from '../store/store';
 import { renderCall } from '../tenant/render';
 import { TenantError, type CmdletRunRecord, type TenantPort } from '../tenant/port';
+import { ReadCache } from '../tenant/read-cache';
 import type { RequestNotifier } from './notifier';
 import { bindCall, keepOutput, nextPollDelay, pollOnce, runCall, staleProperties, verifyAgainst } from './steps';
 
@@ -303,46 +304,133 @@ export class Executor {
     }
   }
 
-  /** A batch: each ready item's parts run in order; a failing item does not stop the others. */
+  /**
+   * A batch: each ready item's parts run in order; a failing item does not stop the others. A few items
+   * run at once (the PowerShell pool serves them side by side; the store is written per item). Each item
+   * is marked running before its first part and final after its last, by this attempt only, so a
+   * restart reads a running item back before running it again.
+   */
   private async runBatch(r: RequestRecord, _command: BatchCommand, interrupted: boolean): Promise<Finish> {
-    const items = await this.store.listBatchItems(r.id);
+    const concurrency = 4;
+    const items = (await this.store.listBatchItems(r.id)).filter((i) => i.status === 'pending' || i.status === 'running');
     const progress = this.notifier.batchProgress(r.id);
-    for (const item of items) {
-      if (item.status !== 'pending' && item.status !== 'running') continue;
-      const resumed = interrupted && item.status === 'running';
-      if (!(await this.store.saveBatchItem(r.id, r.attempt, item.index, 'running'))) return undefined;
-      const [status, outcome] = await this.runItem(r, item, resumed);
-      if (!(await this.store.saveBatchItem(r.id, r.attempt, item.index, status, outcome))) return undefined;
-      progress.tick();
-    }
+    let next = 0;
+    let fenced = false;
+    const worker = async () => {
+      while (!fenced && next < items.length) {
+        const item = items[next++]!;
+        const resumed = interrupted && item.status === 'running';
+        if (!(await this.store.saveBatchItem(r.id, r.attempt, item.index, 'running'))) {
+          fenced = true;
+          return;
+        }
+        const [status, outcome] = await this.runItem(r, item, resumed);
+        if (!(await this.store.saveBatchItem(r.id, r.attempt, item.index, status, outcome))) {
+          fenced = true;
+          return;
+        }
+        progress.tick();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
     await progress.flush();
+    // A newer attempt took the batch over: it finishes it, this one records nothing more.
+    if (fenced) return undefined;
     const done = await this.store.listBatchItems(r.id);
     const count = (s: BatchItemRecord['status']) => done.filter((i) => i.status === s).length;
     const failed = count('failed');
-    const summary = `${count('verified')} verified, ${failed} failed, ${count('skipped')} skipped`;
-    return this.finish(r, failed ? 'failed' : 'verified', { note: summary, ...(failed ? { error: `${failed} of ${done.length} rows failed; the results list each one.` } : {}) });
+    const errors = done.filter((i) => i.verdict === 'error').length;
+    const summary = `${count('verified')} verified, ${failed} failed, ${done.length - count('verified') - failed - errors} skipped, ${errors} in error`;
+    // The requester's line ends this with a full stop.
+    return this.finish(r, failed ? 'failed' : 'verified', { note: summary, ...(failed ? { error: `${summary}; the results list each row` } : {}) });
   }
 
+  /**
+   * One item's parts. Every part is read first, the reads shared (the parts read the same user), and
+   * checked against what the approver saw before any part runs; after an interruption that read says
+   * which parts had landed, and those are not run again. Then each remaining part's steps run in order,
+   * and all parts are read back together. An item's steps are not stored one by one: its status
+   * (running, then final) is what a restart goes by.
+   */
   private async runItem(r: RequestRecord, item: BatchItemRecord, resumed: boolean): Promise<['verified' | 'failed', Outcome]> {
-    const verification: VerificationItem[] = [];
+    const parts: { command: ChangeCommand; input: Record<string, unknown>; plan: Plan; landed: boolean }[] = [];
     for (const part of item.parts) {
       const command = this.findCommand(part.command);
-      if (!command || command.kind !== 'change') return ['failed', { error: `No change command ${part.command}.`, verification }];
-      let input: Record<string, unknown>;
+      if (!command || command.kind !== 'change') return ['failed', { error: `No change command ${part.command}.` }];
       try {
-        input = command.input.parse(part.params);
+        parts.push({ command, input: command.input.parse(part.params), plan: part.plan, landed: false });
       } catch (err) {
-        return ['failed', { error: oneLine((err as Error).message), verification }];
+        return ['failed', { error: oneLine(`The stored input no longer validates: ${(err as Error).message}`) }];
       }
-      const noSave = async () => true;
-      const result = await this.runSteps(r, command, input, part.plan, [], 0, resumed, { park: false, save: noSave });
+    }
+    if (parts.some((p) => p.plan.steps.some((s) => s.kind !== 'call'))) return this.runItemStepByStep(r, parts, resumed);
+
+    const reads = new ReadCache(this.tenant);
+    const ctx: ReadContext = { tenant: reads, store: this.store, clock: this.clock };
+    const observeAll = () => Promise.all(parts.map((p) => p.command.observe(ctx, p.input, p.plan.subject)));
+    let before: Record<string, unknown>[];
+    try {
+      before = await observeAll();
+    } catch (err) {
+      return ['failed', { error: oneLine(`Could not read the tenant before running: ${(err as Error).message}`), note: 'nothing ran' }];
+    }
+    const notes: string[] = [];
+    if (!resumed) {
+      // Approval is bound to the state the approver saw, for the whole row: anything else, and none of it runs.
+      const stale = parts.flatMap((p, i) => staleProperties(p.plan.changes, before[i]!));
+      if (stale.length) return ['failed', { stale, error: `The tenant changed since this was approved: ${stale.map((s) => `${s.property} was ${s.approved}, is now ${s.now}`).join('; ')}. Nothing ran for this row.` }];
+    } else {
+      parts.forEach((p, i) => {
+        p.landed = p.plan.changes.length > 0 && verifyAgainst(p.plan.expectations, before[i]!).every((v) => v.result !== 'fail');
+      });
+      const unsafe = parts.find((p) => !p.landed && p.plan.steps.some((s) => !s.repeatSafe));
+      if (unsafe) return ['failed', { error: `Interrupted while ${unsafe.command.title.toLowerCase()} may have been running, which is not safe to repeat, and the tenant does not show the change. Check the tenant and request again.` }];
+      const landed = parts.filter((p) => p.landed).length;
+      if (landed === parts.length) notes.push('the change had landed before the interruption; verified by read-back, nothing re-run');
+      else if (landed) notes.push(`${landed} of ${parts.length} parts had landed before the interruption (read back, not re-run); the rest ran`);
+    }
+
+    for (const p of parts) {
+      if (p.landed) continue;
+      const steps: StepProgress[] = p.plan.steps.map(() => ({ status: 'pending', attempts: 0 }));
+      for (let pos = 0; pos < p.plan.steps.length; pos++) {
+        const progress = steps[pos]!;
+        progress.status = 'running';
+        progress.attempts += 1;
+        const ran = await this.callStep(r, p.command, p.input, p.plan, p.plan.steps[pos] as CallStep, pos, steps, async () => true);
+        if (ran?.kind === 'final' && ran.status === 'verified') break; // it timed out, but the read-back shows the change
+        if (ran) return ['failed', ran.kind === 'final' ? ran.outcome : { error: 'interrupted' }];
+        progress.status = 'done';
+      }
+    }
+
+    reads.clear();
+    let after: Record<string, unknown>[];
+    try {
+      after = await observeAll();
+    } catch (err) {
+      return ['failed', { error: oneLine(`The change ran but could not be read back: ${(err as Error).message}`) }];
+    }
+    const verification = parts.flatMap((p, i) => verifyAgainst(p.plan.expectations, after[i]!));
+    const wrong = verification.filter((v) => v.result === 'fail');
+    const note = notes.length ? { note: notes.join('; ') } : {};
+    if (wrong.length) return ['failed', { verification, error: `The change ran but the read-back does not match: ${wrong.map((v) => `${v.property} is ${v.actual}, expected ${v.expected}`).join('; ')}.`, ...note }];
+    return ['verified', { verification, ...note }];
+  }
+
+  /** Parts with waits or records: each through the full step runner, in order. */
+  private async runItemStepByStep(r: RequestRecord, parts: { command: ChangeCommand; input: Record<string, unknown>; plan: Plan }[], resumed: boolean): Promise<['verified' | 'failed', Outcome]> {
+    const verification: VerificationItem[] = [];
+    for (const { command, input, plan } of parts) {
+      const stored: StepProgress[] = resumed ? plan.steps.map((_, i) => ({ status: i === 0 ? 'running' : 'pending', attempts: 0 })) : [];
+      const result = await this.runSteps(r, command, input, plan, stored, 0, resumed, { park: false, save: async () => true });
       if (result.kind === 'fenced' || result.kind === 'parked') return ['failed', { error: 'interrupted', verification }];
       if (result.kind === 'final') {
         verification.push(...(result.outcome.verification ?? []));
         if (result.status !== 'verified') return ['failed', { ...result.outcome, verification }];
         continue;
       }
-      const [status, outcome] = await this.verify(command, input, part.plan);
+      const [status, outcome] = await this.verify(command, input, plan);
       verification.push(...(outcome.verification ?? []));
       if (status !== 'verified') return ['failed', { ...outcome, verification }];
     }

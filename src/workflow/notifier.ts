@@ -57,21 +57,22 @@ export class RequestNotifier {
     }
   }
 
-  /** A batch's progress: card updates throttled to one per interval, and a last one when it ends. */
+  /**
+   * A batch's progress: at most one card update per interval while it runs. The claim has just shown
+   * "running" and the end shows the results, so a short batch updates its card only at those two
+   * moments; `flush` waits for an update in flight, so the final one lands after it.
+   */
   batchProgress(requestId: string): { tick(): void; flush(): Promise<void> } {
-    let last = 0;
-    let pending = false;
+    let last = Date.now();
+    let inFlight: Promise<void> = Promise.resolve();
     return {
       tick: () => {
         const now = Date.now();
-        if (now - last >= batchUpdateMs) {
-          last = now;
-          void this.refreshCards({ id: requestId });
-        } else pending = true;
+        if (now - last < batchUpdateMs) return;
+        last = now;
+        inFlight = this.refreshCards({ id: requestId });
       },
-      flush: async () => {
-        if (pending) await this.refreshCards({ id: requestId });
-      },
+      flush: () => inFlight,
     };
   }
 

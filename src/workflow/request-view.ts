@@ -1,5 +1,5 @@
 /** Turns a request into the data its card template (cards/request.json) expects, and its results CSV. */
-import { renderCard } from '../cards/render';
+import { plainText, renderCard } from '../cards/render';
 import type { Command } from '../catalog/command';
 import type { CardJson } from '../model/people';
 import type { VerificationItem } from '../model/plan';
@@ -41,8 +41,8 @@ function stepLines(r: RequestRecord): { mark: string; title: string; line: strin
 export function requestCard(r: RequestRecord, command: Pick<Command, 'title'> & { risk?: 'low' | 'medium' | 'high' }, items?: readonly BatchItemRecord[]): CardJson {
   const status = statusText[r.status];
   let decision = '';
-  if (r.decidedBy && r.status === 'rejected') decision = `Rejected by ${r.decidedBy.name} at ${when(r.decidedAt)}: ${r.reason ?? ''}`;
-  else if (r.decidedBy) decision = `Approved by ${r.decidedBy.name} at ${when(r.decidedAt)}`;
+  if (r.decidedBy && r.status === 'rejected') decision = `Rejected by ${plainText(r.decidedBy.name)} at ${when(r.decidedAt)}: ${plainText(r.reason ?? '')}`;
+  else if (r.decidedBy) decision = `Approved by ${plainText(r.decidedBy.name)} at ${when(r.decidedAt)}`;
   const verification = r.outcome?.verification ?? [];
   const final = r.status === 'verified' || r.status === 'failed';
   const statusLine = final ? `${status.line}${items ? '' : checksSummary(verification)}${r.outcome?.note ? ` (${r.outcome.note})` : ''}` : status.line;
@@ -51,10 +51,10 @@ export function requestCard(r: RequestRecord, command: Pick<Command, 'title'> & 
   return renderCard('request', {
     id: r.id,
     title: command.title,
-    target: r.plan.target,
+    target: plainText(r.plan.target),
     statusLine,
     statusColor: status.color,
-    requester: r.requester.name,
+    requester: plainText(r.requester.name),
     createdAt: when(r.createdAt),
     expiresAt: when(r.expiresAt),
     risk: `${risk.word} risk`,
@@ -63,7 +63,7 @@ export function requestCard(r: RequestRecord, command: Pick<Command, 'title'> & 
     hasChanges: r.plan.changes.length > 0,
     steps: stepLines(r),
     hasSteps: r.plan.steps.length > 0,
-    notes: r.plan.notes.map((text) => ({ text })),
+    notes: r.plan.notes.map((text) => ({ text: plainText(text) })),
     decision,
     hasVerification: verification.length > 0 && !items,
     verification: verification.map((v) => ({ ...v, mark: v.result === 'pass' ? '✅' : v.result === 'fail' ? '❌' : '⚠️' })),
@@ -77,24 +77,29 @@ export function requestCard(r: RequestRecord, command: Pick<Command, 'title'> & 
   });
 }
 
+const shownRows = 25;
+
 function batchView(items: readonly BatchItemRecord[]): { summary: string; rows: { label: string; value: string }[] } {
   const count = (s: BatchItemRecord['status']) => items.filter((i) => i.status === s).length;
   const ready = items.filter((i) => i.verdict === 'ready').length;
   const done = count('verified') + count('failed');
-  const summary = `${items.length} rows: ${ready} to change, ${items.filter((i) => i.verdict === 'skip').length} already right, ${items.filter((i) => i.verdict === 'error').length} in error. Progress: ${done} of ${ready} done (${count('verified')} verified, ${count('failed')} failed).`;
-  // The card shows the rows that need a look first, at most 25; the results CSV has every row.
-  const order = (i: BatchItemRecord) => (i.status === 'failed' || i.verdict === 'error' ? 0 : i.status === 'running' ? 1 : 2);
-  const rows = [...items].sort((a, b) => order(a) - order(b) || a.index - b.index).slice(0, 25).map((i) => ({ label: i.label, value: itemText(i) }));
-  return { summary, rows };
+  const started = done > 0 || count('running') > 0;
+  const parts = [`${items.length} rows: ${ready} to change, ${items.filter((i) => i.verdict === 'skip').length} already in the wanted state, ${items.filter((i) => i.verdict === 'error').length} in error.`];
+  if (started) parts.push(`Progress: ${done} of ${ready} done (${count('verified')} verified, ${count('failed')} failed).`);
+  // The card shows the rows that need a look first; the results CSV has every row.
+  if (items.length > shownRows) parts.push(`Showing ${shownRows} of ${items.length} rows, errors first; the results CSV lists every row.`);
+  const order = (i: BatchItemRecord) => (i.status === 'failed' || i.verdict === 'error' ? 0 : i.status === 'running' ? 1 : i.verdict === 'ready' ? 2 : 3);
+  const rows = [...items].sort((a, b) => order(a) - order(b) || a.index - b.index).slice(0, shownRows).map((i) => ({ label: i.label, value: itemText(i) }));
+  return { summary: parts.join(' '), rows };
 }
 
 function itemText(i: BatchItemRecord): string {
-  if (i.verdict === 'error') return `❌ ${i.reason ?? 'error'}`;
-  if (i.verdict === 'skip') return `➖ ${i.reason ?? 'already in the wanted state'}`;
+  if (i.verdict === 'error') return `❌ error: ${i.reason ?? 'not valid'}`;
+  if (i.verdict === 'skip') return `➖ skip: ${i.reason ?? 'already in the wanted state'}`;
   if (i.status === 'verified') return '✅ verified';
-  if (i.status === 'failed') return `❌ ${i.result?.error ?? 'failed'}`;
+  if (i.status === 'failed') return `❌ failed: ${i.result?.error ?? 'failed'}`;
   if (i.status === 'running') return '▶ running';
-  return `○ ${i.parts.flatMap((p) => p.plan.changes.map((c) => `${c.property} ${c.from} → ${c.to}`)).join(', ')}`;
+  return `○ ready: ${i.parts.flatMap((p) => p.plan.changes.map((c) => `${c.property} ${c.from} → ${c.to}`)).join(', ')}`;
 }
 
 /** One row per item: what was asked, the verdict, the result and the read-back. */
@@ -103,7 +108,8 @@ export function batchResultsCsv(items: readonly BatchItemRecord[]): string {
   const lines = [['row', 'user', 'verdict', 'result', 'detail'].join(',')];
   for (const i of items) {
     const result = i.verdict !== 'ready' ? i.verdict : i.status;
-    const detail = i.verdict !== 'ready' ? (i.reason ?? '') : i.result?.error ?? (i.result?.verification ?? []).map((v) => `${v.property}=${v.actual}`).join('; ');
+    const readBack = (i.result?.verification ?? []).map((v) => `${v.property}=${v.actual}`).join('; ');
+    const detail = i.verdict !== 'ready' ? (i.reason ?? '') : (i.result?.error ?? `${readBack}${i.result?.note ? ` (${i.result.note})` : ''}`);
     lines.push([String(i.index + 1), i.key, i.verdict, result, detail].map(cell).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;

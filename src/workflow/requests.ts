@@ -85,7 +85,8 @@ export class RequestService {
     );
     if (!result.created) {
       const holder = await this.store.getRequest(result.heldBy);
-      const what = result.lock.startsWith('number:') ? `The number ${result.lock.slice('number:'.length)} is` : `${holder?.plan.target ?? 'That'} (${result.lock.split('|')[1] ?? 'this property'}) is`;
+      const [subject, property] = result.lock.split('|');
+      const what = result.lock.startsWith('number:') ? `The number ${result.lock.slice('number:'.length)} is` : property ? `${property} of ${subject} is` : `${result.lock} is`;
       throw new Refusal('request-held', `${what} already held by open request ${result.heldBy} (${holder?.status ?? 'open'}${holder ? `, ${holder.plan.target}` : ''}); decide on that one first, or wait for it to finish.`);
     }
     return { request, existing: false };

@@ -5,6 +5,7 @@ import { classifyError } from '../../src/tenant/powershell/errors';
 import { backoffDelayMs, mayRetryBlindly, shouldRetry, defaultRetryPolicy } from '../../src/tenant/powershell/retry';
 import { renderForRecord } from '../../src/tenant/powershell/redact';
 import { readEnvelope, UnparsableOutput } from '../../src/tenant/powershell/envelope';
+import { writePfx } from './pfx';
 
 describe('PowerShell backend decisions', () => {
   it('reads its settings from env strings with defaults, and treats blank values as unset', () => {
@@ -17,8 +18,9 @@ describe('PowerShell backend decisions', () => {
 
   it('requires app-only credentials for the real backend and never shows the certificate password', () => {
     assert.throws(() => teamsCredentials(PowerShellTenantConfig.parse({})), /TEAMS_APP_ID, TEAMS_TENANT_ID, TEAMS_CERT_THUMBPRINT or TEAMS_CERT_PATH/);
-    const c = PowerShellTenantConfig.parse({ TEAMS_APP_ID: 'a', TEAMS_TENANT_ID: 't', TEAMS_CERT_PATH: '/x.pfx', TEAMS_CERT_PASSWORD: 'hunter2' });
-    assert.deepEqual(teamsCredentials(c), { applicationId: 'a', tenantId: 't', certificatePath: '/x.pfx', certificatePassword: 'hunter2' });
+    const pfx = writePfx('hunter2');
+    const c = PowerShellTenantConfig.parse({ TEAMS_APP_ID: 'a', TEAMS_TENANT_ID: 't', TEAMS_CERT_PATH: pfx, TEAMS_CERT_PASSWORD: 'hunter2' });
+    assert.deepEqual(teamsCredentials(c), { applicationId: 'a', tenantId: 't', certificatePath: pfx, certificatePassword: 'hunter2' });
     assert.equal(JSON.stringify(redactedConfig(c)).includes('hunter2'), false);
     assert.equal(renderForRecord('Connect-MicrosoftTeams', { TenantId: 't', CertificateThumbprint: 'ABC' }), "Connect-MicrosoftTeams -TenantId 't' -CertificateThumbprint '[redacted]'");
   });

@@ -69,4 +69,26 @@ describe('the stand-in module under PowerShell\'s binder', function () {
       await tenant.close();
     }
   });
+
+  it('keeps its number index right across processes: a number freed in one is free in the other, a number taken in one is refused in the other', async function () {
+    requirePwsh(this);
+    const dataDir = tempDir('stub-lines');
+    const state = contractTenant();
+    writeStubState(dataDir, state);
+    const one = createPowerShellTenant({ backend: 'powershell-stub', config: { PS_POOL_SIZE: '1' }, stub: { dataDir } });
+    const two = createPowerShellTenant({ backend: 'powershell-stub', config: { PS_POOL_SIZE: '1' }, stub: { dataDir } });
+    try {
+      const holder = state.users[25]!.UserPrincipalName;
+      await rejectsWith(two.run('Set-CsUser', { Identity: 'Bob Smith', OnPremLineURI: 'tel:+14255550111' }), 'cmdlet-error', `The number tel:+14255550111 is already assigned to ${holder}.`);
+      await one.run('Set-CsUser', { Identity: holder, OnPremLineURI: null });
+      await two.run('Set-CsUser', { Identity: 'Bob Smith', OnPremLineURI: 'tel:+14255550111' });
+      await rejectsWith(one.run('Set-CsUser', { Identity: holder, OnPremLineURI: 'TEL:+14255550111' }), 'invalid-parameter');
+      await rejectsWith(one.run('Set-CsUser', { Identity: holder, OnPremLineURI: 'tel:+14255550111' }), 'cmdlet-error', 'The number tel:+14255550111 is already assigned to bob.smith@contoso.com.');
+      assert.deepEqual((await one.run('Get-CsOnlineUser', { Filter: "LineURI -eq 'tel:+14255550111'" })).output.map((u) => u.UserPrincipalName), ['bob.smith@contoso.com']);
+      assert.deepEqual((await two.run('Get-CsOnlineUser', { Filter: `OnPremLineURI -eq 'tel:+14255550111' -or UserPrincipalName -eq '${holder}'` })).output.map((u) => u.UserPrincipalName), ['bob.smith@contoso.com', holder]);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
 });

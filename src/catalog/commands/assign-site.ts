@@ -39,7 +39,10 @@ export const assignSite = defineCommand<Input>({
 
   async formData(ctx, input) {
     const list = await tenantSites(ctx);
-    return { user: input.user ?? '', site: input.site ?? list[0] ?? '', sites: list.map((s) => ({ title: s, value: s })), known: list.join(', ') || 'none yet' };
+    // The inventory's sites too: one the tenant lacks yet is named as such, so the choice explains itself.
+    const inventoryOnly = (await ctx.store.listSites()).map((s) => s.name).filter((n) => !list.some((t) => t.toLowerCase() === n.toLowerCase()));
+    const sites = [...list.map((s) => ({ title: s, value: s })), ...inventoryOnly.map((s) => ({ title: `${s} (inventory only: not in the tenant yet)`, value: s }))];
+    return { user: input.user ?? '', site: input.site ?? list[0] ?? '', sites, known: [...list, ...inventoryOnly].join(', ') || 'none yet' };
   },
 
   observe,

@@ -2,6 +2,8 @@
  * Configuration of the PowerShell backend, read from an env-like record. Exported for the app config to merge.
  * Numbers arrive as strings; empty strings count as unset (a blank line in .env must not become 0).
  */
+import fs from 'node:fs';
+import forge from 'node-forge';
 import { z } from 'zod';
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -44,10 +46,32 @@ export function teamsCredentials(config: PowerShellTenantConfig): TeamsCredentia
   if (missing.length > 0) throw new Error(`The PowerShell backend needs ${missing.join(', ')}.`);
   const base = { applicationId: config.TEAMS_APP_ID!, tenantId: config.TEAMS_TENANT_ID! };
   if (config.TEAMS_CERT_THUMBPRINT) return { ...base, certificateThumbprint: config.TEAMS_CERT_THUMBPRINT };
+  checkCertificate(config.TEAMS_CERT_PATH!, config.TEAMS_CERT_PASSWORD);
   return { ...base, certificatePath: config.TEAMS_CERT_PATH!, ...(config.TEAMS_CERT_PASSWORD ? { certificatePassword: config.TEAMS_CERT_PASSWORD } : {}) };
 }
 
 /** The configuration as it may be logged: the certificate password never appears. */
 export function redactedConfig(config: PowerShellTenantConfig): Record<string, unknown> {
   return { ...config, ...(config.TEAMS_CERT_PASSWORD ? { TEAMS_CERT_PASSWORD: '[redacted]' } : {}) };
+}
+
+/**
+ * Opens the PFX the way Connect-MicrosoftTeams will, so a wrong password or an unreadable file stops start-up
+ * with one line instead of failing every session later. The password is never part of the message.
+ */
+export function checkCertificate(file: string, password: string | undefined): void {
+  let der: Buffer;
+  try {
+    der = fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`TEAMS_CERT_PATH ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+  let p12: forge.pkcs12.Pkcs12Pfx;
+  try {
+    p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary'))), password ?? '');
+  } catch {
+    throw new Error(`TEAMS_CERT_PASSWORD does not open TEAMS_CERT_PATH ${file} (wrong password, or not a PFX file).`);
+  }
+  const keys = [forge.pki.oids.pkcs8ShroudedKeyBag!, forge.pki.oids.keyBag!].flatMap((bagType) => p12.getBags({ bagType })[bagType] ?? []);
+  if (keys.length === 0) throw new Error(`TEAMS_CERT_PATH ${file} holds no private key; Connect-MicrosoftTeams needs the certificate with its key.`);
 }

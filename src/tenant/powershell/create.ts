@@ -4,6 +4,8 @@ import { cmdletsInModules } from '../cmdlets';
 import type { TenantPort } from '../port';
 import { PowerShellTenantConfig, teamsCredentials } from './config';
 import { locatePwsh } from './locate-pwsh';
+import { SessionRegistry } from './orphans';
+import { isSecretParameter } from './redact';
 import { SessionPool } from './pool';
 import { PowerShellTenant } from './powershell-tenant';
 import { defaultRetryPolicy, type RetryPolicy } from './retry';
@@ -37,13 +39,31 @@ export interface PowerShellTenantOptions {
   healthCheckIdleMs?: number;
   /** How long a request may wait for a free session (default: the command timeout). */
   acquireTimeoutMs?: number;
+  /**
+   * Where pwsh-sessions.json records live sessions for reapOrphans() (DATA_DIR). Defaults to the config's
+   * DATA_DIR when the app passes its whole configuration.
+   */
+  sessionsDir?: string;
+  /** How often each session's watchdog checks that this bot process still runs (default 500 ms). */
+  watchdogPollMs?: number;
+}
+
+/**
+ * What of the bot's environment a pwsh child may see: an allow-list, because the bot's environment holds
+ * MicrosoftAppPassword, TEAMS_CERT_PASSWORD and whatever an operator adds (a child's environment is readable
+ * in /proc by the same user, and by any module the session loads). Secrets reach pwsh on its standard input.
+ */
+const childEnvNames = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|TMP|TEMP|XDG_[A-Z_]+|DOTNET_[A-Z0-9_]+|PSModulePath|POWERSHELL_[A-Z_]+|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|SSL_CERT_(FILE|DIR)|SystemRoot|SYSTEMROOT|WINDIR|ComSpec|PATHEXT|APPDATA|LOCALAPPDATA|USERPROFILE|ProgramData|ProgramFiles)$/;
+
+export function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name, value]) => value !== undefined && childEnvNames.test(name) && !isSecretParameter(name)));
 }
 
 export function createPowerShellTenant(options: PowerShellTenantOptions): TenantPort & { readonly pool: SessionPool } {
   const config = PowerShellTenantConfig.parse(options.config);
   const pwshPath = locatePwsh(config.PWSH_PATH);
   if (!pwshPath) throw new Error(config.PWSH_PATH ? `PWSH_PATH ${config.PWSH_PATH} is not an executable file.` : 'pwsh was not found on PATH or in ~/.dotnet/tools; set PWSH_PATH.');
-  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'dumb', NO_COLOR: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off' };
+  const env: NodeJS.ProcessEnv = { ...childEnvironment(process.env), TERM: 'dumb', NO_COLOR: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off' };
   let plan: ConnectPlan;
   let moduleLabel: (version: string) => string;
   let availableCmdlets: readonly string[] | undefined;
@@ -72,12 +92,18 @@ export function createPowerShellTenant(options: PowerShellTenantOptions): Tenant
     moduleLabel = (v) => `MicrosoftTeams ${v}`;
   }
   const commandTimeoutMs = config.PS_COMMAND_TIMEOUT_S * 1000;
+  const rawDataDir = (options.config as Record<string, unknown>).DATA_DIR;
+  const sessionsDir = options.sessionsDir ?? (typeof rawDataDir === 'string' && rawDataDir !== '' ? path.resolve(rawDataDir) : undefined);
+  const registry = sessionsDir ? new SessionRegistry(sessionsDir) : undefined;
   const pool = new SessionPool({
     size: config.PS_POOL_SIZE,
     maxCommandsPerSession: config.PS_MAX_COMMANDS_PER_SESSION,
     acquireTimeoutMs: options.acquireTimeoutMs ?? commandTimeoutMs,
     healthCheckIdleMs: options.healthCheckIdleMs ?? 30_000,
-    start: () => PwshSession.start({ pwshPath, env, plan, connectTimeoutMs: config.PS_CONNECT_TIMEOUT_S * 1000 }),
+    start: () => PwshSession.start({
+      pwshPath, env, plan, connectTimeoutMs: config.PS_CONNECT_TIMEOUT_S * 1000,
+      ...(registry ? { registry } : {}), ...(options.watchdogPollMs ? { watchdogPollMs: options.watchdogPollMs } : {}),
+    }),
   });
   const tenant = new PowerShellTenant({
     backend: options.backend,

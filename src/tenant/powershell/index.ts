@@ -3,3 +3,4 @@ export { createPowerShellTenant, stubModulePath, type PowerShellTenantOptions, t
 export { PowerShellTenantConfig, redactedConfig, teamsCredentials, type TeamsCredentials } from './config';
 export { locatePwsh } from './locate-pwsh';
 export { mayRetryBlindly, type RetryPolicy } from './retry';
+export { reapOrphans, sessionsFileName, type ReapResult } from './orphans';

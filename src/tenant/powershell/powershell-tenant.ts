@@ -3,7 +3,7 @@
  * session, parse the result with the cmdlet's zod schema, map errors, retry what may be retried, and record it all.
  */
 import { cmdletNames, cmdlets, type CmdletName, type CmdletOutput, type CmdletParams } from '../cmdlets';
-import { TenantError, type CmdletRun, type CmdletRunRecord, type RunOptions, type TenantBackendName, type TenantDescription, type TenantPort } from '../port';
+import { TenantError, type CmdletRun, type CmdletRunRecord, type RunOptions, type TenantBackendName, type TenantDescription, type TenantPort, type TenantReadiness } from '../port';
 import { buildScript, newMarker } from './script';
 import { classifyError, isAuthExpired } from './errors';
 import { SessionFailure, type PwshSession } from './session';
@@ -136,7 +136,38 @@ export class PowerShellTenant implements TenantPort {
     return { backend: this.backend, moduleVersion: this.parts.moduleLabel(version), availableCmdlets: this.parts.availableCmdlets ?? cmdletNames };
   }
 
+  private readiness: { at: number; value: Promise<TenantReadiness> } | undefined;
+
+  /**
+   * Ready when a session starts, imports the module and connects. A failure (e.g. no MicrosoftTeams module
+   * for this pwsh) is kept for 30 s so a readiness probe does not start a pwsh per call.
+   */
+  ready(): Promise<TenantReadiness> {
+    const now = Date.now();
+    if (this.readiness && now - this.readiness.at < 30_000) return this.readiness.value;
+    const value = this.parts.pool
+      .withSession(async (s) => ({ value: s.moduleVersion, discard: false }))
+      .then(
+        (): TenantReadiness => ({ ready: true }),
+        (err: unknown): TenantReadiness => ({ ready: false, reason: notReadyReason(err) }),
+      );
+    // A success is not cached: the next check is cheap (an idle session) and sees a session that died.
+    this.readiness = { at: now, value };
+    void value.then((r) => {
+      if (r.ready && this.readiness?.value === value) this.readiness = undefined;
+    });
+    return value;
+  }
+
   async close(): Promise<void> {
     await this.parts.pool.close();
   }
+}
+
+/** One line for /readyz: a missing module is named as such, anything else as the connect error. */
+function notReadyReason(err: unknown): string {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+  const missing = /module '([^']+)' was not loaded because no valid module file was found/i.exec(message);
+  if (missing) return `the ${missing[1]} PowerShell module is not installed for this pwsh (Install-Module ${missing[1]} -Scope AllUsers).`;
+  return `PowerShell session could not start or connect: ${message}`;
 }

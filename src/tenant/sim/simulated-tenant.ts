@@ -116,6 +116,8 @@ export class SimulatedTenant implements TenantPort {
       command, durationMs: performance.now() - started, session: 'sim', outcome, attempts: 1, ...(error ? { error } : {}),
     });
     if (!spec) throw new TenantError('not-allowed', `The term '${String(cmdlet)}' is not an allowed cmdlet.`, record('error'));
+    // A turn that arrives while the bot shuts down gets a refusal, not the driver's TypeError.
+    if (!this.store.db.open) throw new TenantError('transient', 'The simulated tenant is closed (the bot is shutting down).', record('error'));
     const parsed = spec.params.safeParse(params);
     if (!parsed.success) {
       const message = `A parameter cannot be bound for ${cmdlet}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'parameters'}: ${i.message}`).join('; ')}`;
