@@ -1,11 +1,11 @@
 /**
  * The network as the commands see it: the port (simulated demo network by default, or this host's
  * network), the fallback site inventory, the Cloud Connector root, the bot's MTLS certificate and the
- * timeouts. Composed once at start from configuration (configureNetworkRuntime); until then, and by
- * default, it is the demo network, whose names match the demo tenant's sites (Seattle, Amsterdam).
+ * timeouts. Composed once at start from configuration (configureNetworkRuntime). The default backend is
+ * the demo network, whose names match the demo tenant's sites (Seattle, Amsterdam).
  */
 import { demoNetwork } from './demo-network';
-import { loadNetworkMaterial, type NetworkConfig } from './config';
+import { loadNetworkMaterial, NetworkConfig } from './config';
 import type { Inventory, Site } from './inventory-types';
 import type { ClientCertificate, NetworkPort } from './port';
 import { RealNetwork } from './real';
@@ -55,9 +55,13 @@ export function useNetworkRuntime(runtime: NetworkRuntime | undefined): void {
   current = runtime ? Promise.resolve(runtime) : undefined;
 }
 
+/**
+ * The runtime; if start-up did not configure it, from the network settings in the environment (which
+ * main.ts has loaded from .env), so NETWORK_BACKEND=real is never silently the demo network.
+ */
 export function networkRuntime(): Promise<NetworkRuntime> {
-  current ??= demoRuntime();
-  return current;
+  if (!current) configureNetworkRuntime(NetworkConfig.parse(process.env));
+  return current!;
 }
 
 /** The sites to check: the bot's own inventory (store) first, then the runtime's by name. */
