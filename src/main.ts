@@ -7,6 +7,7 @@ import { createCore } from './app';
 import type { Clock } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './log';
+import { configureNetworkRuntime } from './network/runtime';
 import { startServer, type EdgeOverrides, type RunningServer } from './teams/server';
 import type { TenantPort } from './tenant/port';
 
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
   const log = createLogger(config.LOG_LEVEL);
   let running: RunningServer;
   try {
+    // The network checks' files (inventory, CA, client certificate) are refused at start, not at first use.
+    configureNetworkRuntime(config);
     running = await startSwitchboard(config, log);
   } catch (err) {
     // A refusal to start (orphaned PowerShell that will not die, a port in use) is one line, not a stack.
