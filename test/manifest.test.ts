@@ -91,9 +91,7 @@ describe('the Teams app package', () => {
     const titles = lists.flatMap((l) => l.commands.map((c) => c.title));
     for (const main of ['help', 'status', 'enable voice for', 'pending', 'history', 'checklist', 'bulk enable']) assert.ok(titles.includes(main), `the command list has ${main}`);
     const heads = commands.map((c) => c.usage.split(/ [<[]/)[0]!);
-    // checklist arrives with the readiness report (issue 8); until then the grammar does not know it.
-    const comingCommands = ['checklist', 'bulk enable'];
-    for (const t of titles) assert.ok(heads.includes(t) || comingCommands.includes(t), `"${t}" is a command the grammar knows`);
+    for (const t of titles) assert.ok(heads.includes(t), `"${t}" is a command the grammar knows`);
     for (const l of lists) assert.deepEqual(l.scopes, ['personal', 'team', 'groupChat']);
   });
 

@@ -36,6 +36,8 @@ export interface CommandContext {
   commands: readonly Command[];
   /** Files that came with the message (e.g. a CSV in a personal chat). */
   files: readonly IncomingFile[];
+  /** Shows how a long check is getting on (one message, updated in place). Optional: a runner has no chat. */
+  progress?(text: string): Promise<void>;
   /** Decide on a request, as a card click would (decision commands). */
   decide(requestId: string, verdict: 'approve' | 'reject', reason?: string): Promise<OutgoingMessage>;
 }

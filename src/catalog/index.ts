@@ -9,6 +9,7 @@ import { checkPortsCommand } from './commands/check-ports';
 import { configureHybrid } from './commands/configure-hybrid';
 import { disableVoice } from './commands/disable-voice';
 import { bulkEnable } from './commands/bulk-enable';
+import { checklist } from './commands/checklist';
 import { enableVoice } from './commands/enable-voice';
 import { help } from './commands/help';
 import { history } from './commands/history';
@@ -34,7 +35,7 @@ export const commands: readonly Command[] = [
   registerMediationServer, showMediationServers,
   checkDnsCommand, checkPortsCommand, checkGatewayCommand, certRoot,
   addSite, showSites, site, usersWithoutSite, addGateway, gatewayConfig,
-  bulkEnable,
+  bulkEnable, checklist,
 ];
 
 export function findCommand(id: string): Command | undefined {

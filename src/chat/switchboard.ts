@@ -122,7 +122,17 @@ export class Switchboard {
   }
 
   private context(turn: ChatTurn, actor: Actor): CommandContext {
+    let progressId: string | undefined;
+    let last = 0;
     return {
+      progress: async (text) => {
+        // One message, updated at most once a second (Teams throttles edits per conversation).
+        const now = Date.now();
+        if (progressId && now - last < 1000) return;
+        last = now;
+        if (!progressId) progressId = await turn.reply({ text });
+        else await turn.update?.(progressId, { text });
+      },
       tenant: this.deps.tenant,
       store: this.deps.store,
       clock: this.deps.clock,
