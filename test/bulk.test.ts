@@ -91,6 +91,11 @@ describe('bulk enable', () => {
     assert.equal(lines[3], '3,alex.vance@contoso.com,skip,skip,already in the wanted state');
     assert.match(lines[4]!, /^4,isaiah\.vance@contoso\.com,error,error,"Isaiah Vance \(isaiah\.vance@contoso\.com\) is not licensed for Phone System/);
     assert.equal(lines[9], '9,diego.vance@contoso.com,error,error,the number +14255550100 is also on row 1');
+
+    // What the batch ran is in the user's own history.
+    const [history] = await chat.say(admin, 'history bob.kelly@contoso.com');
+    const entries = cardText(cardOf(history));
+    assert.match(entries, new RegExp(`cmdlet\\.run[^\\n]*\\n?[^\\n]*${id}`));
   });
 
   it('skips on a re-run the rows a first run already did, and says so when nothing is left', async () => {
