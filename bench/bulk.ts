@@ -42,7 +42,7 @@ async function once(): Promise<Run> {
   const state = generateTenant({ users: ROWS + 200, seed: 11 });
   state.tenantId = '72f988bf-0000-4000-a000-000000c0ffee';
   fs.writeFileSync(path.join(stubDir, 'sim-tenant.json'), JSON.stringify(state));
-  const tenant = createPowerShellTenant({ backend: 'powershell-stub', config: { PS_POOL_SIZE: POOL }, stub: { dataDir: stubDir } });
+  const tenant = createPowerShellTenant({ backend: 'powershell-stub', config: { PS_POOL_SIZE: POOL, PS_MAX_COMMANDS_PER_SESSION: process.env.PS_MAX_COMMANDS_PER_SESSION }, stub: { dataDir: stubDir } });
   // Warm every session first: the figures are for a running bot, not for its start.
   await Promise.all(Array.from({ length: Number(POOL) }, () => tenant.run('Get-CsHybridPSTNSite', {})));
   const warm: number[] = [];
@@ -87,7 +87,7 @@ async function once(): Promise<Run> {
 
 async function main() {
   const cpu = /model name\s*:\s*(.*)/.exec(fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? os.cpus()[0]?.model;
-  console.log(`date ${new Date().toISOString()}; nproc ${os.availableParallelism()}; CPU ${cpu}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; Node ${process.version}; rows ${ROWS}; columns ${COLUMNS}; pool ${POOL}`);
+  console.log(`date ${new Date().toISOString()}; nproc ${os.availableParallelism()}; CPU ${cpu}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; Node ${process.version}; rows ${ROWS}; columns ${COLUMNS}; pool ${POOL}; commands per session ${process.env.PS_MAX_COMMANDS_PER_SESSION ?? '500 (default)'}`);
   const runs: Run[] = [];
   for (let i = 0; i < RUNS; i++) {
     const r = await once();

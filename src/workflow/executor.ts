@@ -397,7 +397,8 @@ export class Executor {
         const progress = steps[pos]!;
         progress.status = 'running';
         progress.attempts += 1;
-        const ran = await this.callStep(r, p.command, p.input, p.plan, p.plan.steps[pos] as CallStep, pos, steps, async () => true);
+        // Audited under the row's user (the part's subject), so `history <user>` shows what a batch did to them.
+        const ran = await this.callStep({ ...r, plan: p.plan }, p.command, p.input, p.plan, p.plan.steps[pos] as CallStep, pos, steps, async () => true);
         if (ran?.kind === 'final' && ran.status === 'verified') break; // it timed out, but the read-back shows the change
         if (ran) return ['failed', ran.kind === 'final' ? ran.outcome : { error: 'interrupted' }];
         progress.status = 'done';

@@ -153,6 +153,9 @@ async function primeNumberHolders(tenant: ReadCache, numbers: readonly string[],
   for (const n of bare) tenant.prime('Get-CsOnlineUser', { Filter: `LineURI -eq ${filterLiteral(n)}`, ResultSize: 5 }, (byNumber.get(n.toLowerCase()) ?? []).slice(0, 5));
 }
 
+/** Names that match no one get the closest names up to this many times per batch (each costs a scan of the directory). */
+const closestHints = 25;
+
 /** " (closest: Bob Kelly)" for a name that matches no one: from the directory read, or as a single request finds it. */
 async function closest(tenant: ReadCache, directory: readonly OnlineUser[] | undefined, name: string): Promise<string> {
   if (directory) {
@@ -253,6 +256,7 @@ export const bulkEnable = defineCommand<Input>({
     const seenUser = new Map<string, number>();
     const seenNumber = new Map<string, number>();
     const numbers: string[] = [];
+    let hints = 0;
 
     // First pass: each row's own checks (fields, the user, duplicates), in file order.
     const checked = await mapLimit(rows, 4, async (row): Promise<{ row: Row; key: string; wants?: Want[]; error?: string }> => {
@@ -263,7 +267,7 @@ export const bulkEnable = defineCommand<Input>({
       if (matches.length === 0 && directory && isAddress(row.user)) matches = await exactUsers(cache, row.user);
       if (matches.length > 1) return { row, key: row.user, error: `"${row.user}" matches ${matches.length} users; give the UPN` };
       if (matches.length === 0) {
-        const hint = await closest(cache, directory, row.user);
+        const hint = hints++ < closestHints ? await closest(cache, directory, row.user) : '';
         return { row, key: row.user, error: `no user matches "${row.user}"${hint}` };
       }
       const upn = matches[0]!.UserPrincipalName;
