@@ -18,7 +18,7 @@ function startBot(dataDir: string): Promise<{ child: ChildProcess; url: string }
   });
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`bot did not start: ${seen}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`bot did not start: ${seen}`)), 40_000);
     const onData = (chunk: Buffer) => {
       seen += chunk.toString();
       const m = /Listening on (http:\/\/127\.0\.0\.1:\d+)\/api\/messages/.exec(seen);
@@ -33,7 +33,9 @@ function startBot(dataDir: string): Promise<{ child: ChildProcess; url: string }
   });
 }
 
-describe('a restart loses nothing', () => {
+describe('a restart loses nothing', function () {
+  // Two cold starts of a separate node process, each compiling the TypeScript: slow on a busy 2-core machine.
+  this.timeout(90_000);
   let connector: LocalConnector;
   let running: ChildProcess | undefined;
   before(async () => {
