@@ -365,8 +365,8 @@ export class SqliteStore implements Store {
     return this.audit.verify();
   }
 
-  async auditState(): Promise<AuditChainState> {
-    return this.audit.state();
+  async auditState(options: { check?: boolean } = {}): Promise<AuditChainState> {
+    return this.audit.state(options.check ?? true);
   }
 
   async close(): Promise<void> {

@@ -119,8 +119,11 @@ export interface Store {
    * the head against the checkpoint file; returns the first broken entry, if any. Not for a chat turn.
    */
   verifyAudit(): Promise<AuditVerdict>;
-  /** Bounded work for a chat turn: checks at most one checkpoint interval past the last verified entry. */
-  auditState(): Promise<AuditChainState>;
+  /**
+   * Bounded work for a chat turn: checks at most one checkpoint interval past the last verified entry
+   * (none with `check: false`), then says where the chain stands.
+   */
+  auditState(options?: { check?: boolean }): Promise<AuditChainState>;
 
   close(): Promise<void>;
 }
