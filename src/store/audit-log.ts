@@ -23,6 +23,8 @@ export interface AuditLogOptions extends AuditKeySettings {
   AUDIT_CHECKPOINT_FILE?: string | undefined;
   /** A checkpoint (file and log entry) every N entries; also the most history checks in one call. */
   AUDIT_CHECKPOINT_EVERY?: number | undefined;
+  /** The most entries one history call checks past the verified point (default: a checkpoint interval, at most 250). */
+  AUDIT_HISTORY_CHECKS?: number | undefined;
   /** Background verification: how often it moves forward (0 = off, the default for a bare store). */
   AUDIT_VERIFY_INTERVAL_S?: number | undefined;
   /** Background verification: how often it re-checks the whole chain from the first entry. */
@@ -153,6 +155,18 @@ export class AuditLog {
   private running = false;
   private closed = false;
   private readonly readOnly: boolean;
+  private readonly turnChecks: number;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared once per SQL text: preparing costs more than running these small statements. */
+  private q(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
 
   constructor(
     private readonly db: Database.Database,
@@ -163,6 +177,7 @@ export class AuditLog {
     this.migrate();
     db.exec(auditIndexes);
     this.every = options.AUDIT_CHECKPOINT_EVERY ?? 1000;
+    this.turnChecks = options.AUDIT_HISTORY_CHECKS ?? Math.min(this.every, 250);
     this.checkpointFile = path.resolve(options.AUDIT_CHECKPOINT_FILE ?? path.join(dataDir, 'audit.checkpoint'));
     const head = this.head();
     this.readOnly = options.readOnly ?? false;
@@ -189,12 +204,12 @@ export class AuditLog {
   }
 
   private head(): Cursor | undefined {
-    const row = this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
+    const row = this.q('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
     return row ? { seq: Number(row.seq), hash: String(row.hash) } : undefined;
   }
 
   private entryHash(seq: number): string | undefined {
-    const row = this.db.prepare('SELECT hash FROM audit WHERE seq = ?').get(seq) as Row | undefined;
+    const row = this.q('SELECT hash FROM audit WHERE seq = ?').get(seq) as Row | undefined;
     return row ? String(row.hash) : undefined;
   }
 
@@ -257,7 +272,7 @@ export class AuditLog {
   }
 
   private insert(entry: AuditInput): AuditEntry {
-    const last = this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
+    const last = this.q('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
     const seq = last ? Number(last.seq) + 1 : 1;
     const prevHash = last ? String(last.hash) : genesisHash;
     const actorJson = JSON.stringify(entry.actor);
@@ -273,9 +288,9 @@ export class AuditLog {
       ...(detailJson !== null ? { detail: JSON.parse(detailJson) as Record<string, unknown> } : {}),
     };
     const hash = chainHash(this.key, prevHash, seq, stored);
-    const owner = entry.requestId ? (this.db.prepare('SELECT requester_id FROM requests WHERE id = ?').get(entry.requestId) as Row | undefined) : undefined;
-    this.db
-      .prepare('INSERT INTO audit (seq, at, actor, event, request_id, subject, code, detail, prev_hash, hash, subject_key, actor_id, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    const owner = entry.requestId ? (this.q('SELECT requester_id FROM requests WHERE id = ?').get(entry.requestId) as Row | undefined) : undefined;
+    this
+      .q('INSERT INTO audit (seq, at, actor, event, request_id, subject, code, detail, prev_hash, hash, subject_key, actor_id, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(seq, entry.at, actorJson, entry.event, entry.requestId ?? null, entry.subject ?? null, entry.code ?? null, detailJson, prevHash, hash,
         entry.subject !== undefined ? normalizeSubject(entry.subject) : null, actorId(stored.actor), owner ? String(owner.requester_id) : null);
     return { ...stored, seq, prevHash, hash };
@@ -312,13 +327,13 @@ export class AuditLog {
     const limit = filter.limit ?? 20;
     if (!filter.visibleTo) {
       const q = auditListQuery(filter, 'all');
-      return (this.db.prepare(q.sql).all(...q.args) as Row[]).map(toAudit);
+      return (this.q(q.sql).all(...q.args) as Row[]).map(toAudit);
     }
     // Entries of the viewer's own requests, and their own acts (a refused click): two index walks, merged.
     const seen = new Map<number, AuditEntry>();
     for (const by of ['owner', 'actor'] as const) {
       const q = auditListQuery(filter, by);
-      for (const r of this.db.prepare(q.sql).all(...q.args) as Row[]) seen.set(Number(r.seq), toAudit(r));
+      for (const r of this.q(q.sql).all(...q.args) as Row[]) seen.set(Number(r.seq), toAudit(r));
     }
     return [...seen.values()].sort((a, b) => b.seq - a.seq).slice(0, limit);
   }
@@ -328,12 +343,12 @@ export class AuditLog {
    * Returns where it got to, or the first problem.
    */
   private checkRange(from: Cursor, limit: number, deadline = Infinity): { cursor: Cursor; checked: number; problem?: Problem } {
-    const page = this.db.prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?');
-    const request = this.db.prepare('SELECT status, decided_by_id, decided_by_name, decided_at, reason FROM requests WHERE id = ?');
+    const page = this.q('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?');
+    const request = this.q('SELECT status, decided_by_id, decided_by_name, decided_at, reason FROM requests WHERE id = ?');
     let cursor = from;
     let checked = 0;
     while (checked < limit) {
-      const rows = page.all(cursor.seq, Math.min(500, limit - checked)) as Row[];
+      const rows = page.all(cursor.seq, Math.min(50, limit - checked)) as Row[];
       if (rows.length === 0) break;
       for (const row of rows) {
         const problem = this.checkEntry(row, cursor, request);
@@ -385,8 +400,8 @@ export class AuditLog {
 
   /** Requests that hold a decision (or a status only a decision leads to) with no decision entry: a page of them. */
   private checkRequestsPage(afterId: string, limit: number): { last?: string; problem?: Problem } {
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .q(
         `SELECT r.id, r.status, r.decided_at, EXISTS (SELECT 1 FROM audit a WHERE a.request_id = r.id AND a.event IN (${decisionEvents.map(() => '?').join(', ')})) AS has_entry
          FROM requests r WHERE r.id > ? ORDER BY r.id LIMIT ?`,
       )
@@ -427,9 +442,9 @@ export class AuditLog {
     return { ok: true, entries: cursor.seq };
   }
 
-  /** For history: moves the verified point forward by at most N entries, then says where the chain stands. */
+  /** For history: moves the verified point forward by a bounded number of entries, then says where the chain stands. */
   state(check = true): AuditChainState {
-    if (check && !this.problem) this.forward(this.every);
+    if (check && !this.problem) this.forward(this.turnChecks);
     return this.describe();
   }
 
@@ -474,9 +489,11 @@ export class AuditLog {
   private async backgroundPass(fullEveryMs: number): Promise<void> {
     const slice = (): number => performance.now() + 8;
     const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    const fromStart = this.verified.seq === 0;
     while (!this.closed && !this.problem && !this.forward(Infinity, slice())) await yieldTurn();
     if (this.closed || this.problem) return;
     this.describe();
+    if (fromStart) this.lastFullPass = Date.now();
     if (Date.now() - this.lastFullPass < fullEveryMs) return;
     // Re-check everything already verified (a rewrite of an old entry), and the decisions against the requests table.
     let cursor: Cursor = { seq: 0, hash: genesisHash };
