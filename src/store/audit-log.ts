@@ -309,7 +309,11 @@ export class AuditLog {
     if (!c || !this.db.open) return;
     const hash = this.entryHash(c.seq);
     if (hash === undefined || hash !== c.head) return;
-    this.advanceAnchor(c);
+    try {
+      this.advanceAnchor(c);
+    } catch {
+      // A full disk must not take the bot down from a timer: the next checkpoint or the shutdown writes it.
+    }
   }
 
   private advanceAnchor(c: Checkpoint): void {
@@ -520,6 +524,10 @@ export class AuditLog {
     if (this.timer) clearInterval(this.timer);
     if (!this.db.open) return;
     const head = this.head();
-    if (head) this.advanceAnchor({ seq: head.seq, head: head.hash, count: head.seq, at: new Date().toISOString() });
+    try {
+      if (head) this.advanceAnchor({ seq: head.seq, head: head.hash, count: head.seq, at: new Date().toISOString() });
+    } catch {
+      // Shutting down anyway; the file keeps the previous checkpoint, which the database still extends.
+    }
   }
 }
