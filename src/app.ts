@@ -33,7 +33,8 @@ export interface Core {
 }
 
 export type CoreConfig = Pick<Config, 'APPROVER_IDS' | 'ALLOW_SELF_APPROVAL' | 'APPROVAL_TTL_HOURS' | 'ALLOWED_TENANT_IDS' | 'TENANT_BACKEND' | 'DATA_DIR'> &
-  Partial<Pick<Config, 'ACCOUNT_SYNC_POLL_S' | 'ACCOUNT_SYNC_DEADLINE_MIN'>>;
+  Partial<Pick<Config, 'ACCOUNT_SYNC_POLL_S' | 'ACCOUNT_SYNC_DEADLINE_MIN'>> &
+  Partial<Pick<Config, 'AUDIT_KEY' | 'AUDIT_KEY_FILE' | 'AUDIT_CHECKPOINT_FILE' | 'AUDIT_CHECKPOINT_EVERY' | 'AUDIT_VERIFY_INTERVAL_S' | 'AUDIT_FULL_VERIFY_HOURS'>>;
 
 /**
  * The tenant backend TENANT_BACKEND names. The stand-in keeps its state under DATA_DIR/stub-tenant,
@@ -54,7 +55,11 @@ function isFullConfig(c: CoreConfig): c is Config {
 
 export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox; log: Logger; clock?: Clock; tenant?: TenantPort; store?: Store }): Promise<Core> {
   const clock = args.clock ?? systemClock;
-  const store = args.store ?? new SqliteStore(path.resolve(args.config.DATA_DIR));
+  const c = args.config;
+  const store = args.store ?? new SqliteStore(path.resolve(c.DATA_DIR), {
+    AUDIT_KEY: c.AUDIT_KEY, AUDIT_KEY_FILE: c.AUDIT_KEY_FILE, AUDIT_CHECKPOINT_FILE: c.AUDIT_CHECKPOINT_FILE,
+    AUDIT_CHECKPOINT_EVERY: c.AUDIT_CHECKPOINT_EVERY, AUDIT_VERIFY_INTERVAL_S: c.AUDIT_VERIFY_INTERVAL_S ?? 30, AUDIT_FULL_VERIFY_HOURS: c.AUDIT_FULL_VERIFY_HOURS,
+  });
   let tenant = args.tenant;
   if (!tenant) {
     if (!isFullConfig(args.config)) throw new Error('createCore needs a tenant or the full configuration to make one.');

@@ -49,6 +49,17 @@ export const ConfigSchema = z
     OUTBOUND_APP_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(50),
     /** Which module the stand-in (TENANT_BACKEND=powershell-stub) imitates: the CCE-era one, or a current one that no longer reports some properties. */
     SWITCHBOARD_STUB_PROFILE: z.enum(['cce', 'teams-current']).default('cce'),
+    /** The audit log's HMAC key, base64 of at least 32 bytes (e.g. from Key Vault); else AUDIT_KEY_FILE. */
+    AUDIT_KEY: z.string().refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v.trim()) && Buffer.from(v.trim(), 'base64').length >= 32, 'must be base64 of at least 32 bytes').optional(),
+    /** A file holding that key, readable by the service user alone; default switchboard-audit.key next to DATA_DIR, made on first start. */
+    AUDIT_KEY_FILE: z.string().min(1).optional(),
+    /** The audit head anchored outside the database; default DATA_DIR/audit.checkpoint. */
+    AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
+    /** A checkpoint every N audit entries; also the most entries history checks in one turn. */
+    AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(10).max(100_000).default(1000),
+    /** How often the background verification moves forward, and how often it re-checks the whole chain. */
+    AUDIT_VERIFY_INTERVAL_S: z.coerce.number().positive().max(86_400).default(30),
+    AUDIT_FULL_VERIFY_HOURS: z.coerce.number().positive().max(24 * 30).default(6),
   })
   .extend(PowerShellTenantConfig.shape)
   .extend(NetworkConfig.shape)

@@ -1,14 +1,39 @@
-/** `npm run audit:verify [-- <DATA_DIR>]`: re-computes the audit log's hash chain; exit 1 if it is broken. */
+/**
+ * `npm run audit:verify [-- <DATA_DIR>]`: re-computes the audit log's HMAC chain, page by page, checks each
+ * request's decision against its entry and the head against the checkpoint file; exit 1 if anything is broken.
+ * The key comes from AUDIT_KEY or AUDIT_KEY_FILE, as for the bot (never made here).
+ */
 import path from 'node:path';
+import { z } from 'zod';
+import { AuditKeyError } from '../store/audit-key';
 import { SqliteStore } from '../store/sqlite-store';
 
+const Env = z.object({
+  DATA_DIR: z.string().min(1).optional(),
+  AUDIT_KEY: z.string().min(1).optional(),
+  AUDIT_KEY_FILE: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(10).optional(),
+});
+
 async function main(): Promise<void> {
-  const dataDir = path.resolve(process.argv[2] ?? process.env.DATA_DIR ?? './data');
-  const store = new SqliteStore(dataDir);
+  const env = Env.parse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
+  const dataDir = path.resolve(process.argv[2] ?? env.DATA_DIR ?? './data');
+  let store: SqliteStore;
+  try {
+    store = new SqliteStore(dataDir, { ...env, AUDIT_VERIFY_INTERVAL_S: 0, readOnly: true });
+  } catch (err) {
+    if (!(err instanceof AuditKeyError)) throw err;
+    console.error(err.message);
+    process.exitCode = 1;
+    return;
+  }
+  const started = performance.now();
   const result = await store.verifyAudit();
   await store.close();
+  const took = `${((performance.now() - started) / 1000).toFixed(1)} s`;
   if (result.ok) {
-    console.log(`Audit chain intact: ${result.entries} entries in ${dataDir}.`);
+    console.log(`Audit chain intact: ${result.entries} entries in ${dataDir} (${took}).`);
     return;
   }
   console.error(`Audit chain BROKEN at entry ${result.brokenAt}: ${result.reason}.`);

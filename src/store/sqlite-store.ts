@@ -10,8 +10,8 @@ import type { Site } from '../model/inventory';
 import type { ConversationAddress, Person } from '../model/people';
 import type { Outcome } from '../model/plan';
 import { openStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
-import { chainHash, genesisHash } from './audit-chain';
-import type { AuditEntry, AuditInput, BatchItemRecord, CardLocation, CreateResult, Store } from './store';
+import { AuditLog, type AuditLogOptions } from './audit-log';
+import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict, BatchItemRecord, CardLocation, CreateResult, Store } from './store';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS requests (
@@ -71,20 +71,6 @@ CREATE TABLE IF NOT EXISTS seen_activities (
   id TEXT PRIMARY KEY,
   seen_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS audit (
-  seq INTEGER PRIMARY KEY,
-  at TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  event TEXT NOT NULL,
-  request_id TEXT,
-  subject TEXT,
-  code TEXT,
-  detail TEXT,
-  prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_request ON audit (request_id);
-CREATE INDEX IF NOT EXISTS audit_subject ON audit (subject);
 `;
 
 type Row = Record<string, string | number | null>;
@@ -119,27 +105,6 @@ function toRequest(r: Row): RequestRecord {
 /** Requests in these states hold their locks (a pending one only until it expires). */
 const holdingStatuses = openStatuses.filter((st) => st !== 'pending');
 
-function toAudit(r: Row): AuditEntry {
-  const actor = JSON.parse(String(r.actor)) as Person | 'system';
-  return {
-    seq: Number(r.seq),
-    at: String(r.at),
-    actor,
-    event: String(r.event),
-    ...(r.request_id !== null ? { requestId: String(r.request_id) } : {}),
-    ...(r.subject !== null ? { subject: String(r.subject) } : {}),
-    ...(r.code !== null ? { code: String(r.code) } : {}),
-    ...(r.detail !== null ? { detail: JSON.parse(String(r.detail)) as Record<string, unknown> } : {}),
-    prevHash: String(r.prev_hash),
-    hash: String(r.hash),
-  };
-}
-
-function auditContent(e: AuditEntry): AuditInput {
-  const { seq: _seq, prevHash: _p, hash: _h, ...content } = e;
-  return content;
-}
-
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   /**
@@ -153,6 +118,8 @@ export class SqliteStore implements Store {
   private readonly addresses = new Map<string, string>();
   private readonly statements = new Map<string, Database.Statement>();
   private sightings = 0;
+  /** The audit table, its HMAC chain and its anchors outside the database (audit-log.ts). */
+  private readonly audit: AuditLog;
 
   /** Prepared once per SQL text and connection: preparing costs more than running these small statements. */
   private q(sql: string, db: Database.Database = this.db): Database.Statement {
@@ -165,7 +132,8 @@ export class SqliteStore implements Store {
     return st;
   }
 
-  constructor(dataDir: string) {
+  /** Throws AuditKeyError (one line) when the audit key is missing or wrong for an existing audit log. */
+  constructor(dataDir: string, auditOptions: AuditLogOptions = {}) {
     fs.mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, 'switchboard.db');
     this.db = new Database(file);
@@ -177,20 +145,19 @@ export class SqliteStore implements Store {
     const columns = new Set((this.db.prepare('PRAGMA table_info(requests)').all() as Row[]).map((c) => String(c.name)));
     const added: [string, string][] = [['position', 'INTEGER NOT NULL DEFAULT 0'], ['steps', "TEXT NOT NULL DEFAULT '[]'"], ['next_run_at', 'TEXT'], ['replans', 'TEXT']];
     for (const [name, type] of added) if (!columns.has(name)) this.db.exec(`ALTER TABLE requests ADD COLUMN ${name} ${type}`);
+    try {
+      this.audit = new AuditLog(this.db, dataDir, auditOptions);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.hints = new Database(file);
     this.hints.pragma('synchronous = NORMAL');
     this.hints.pragma('busy_timeout = 5000');
   }
 
   private appendAuditSync(entry: AuditInput): AuditEntry {
-    const last = this.q('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
-    const seq = last ? Number(last.seq) + 1 : 1;
-    const prevHash = last ? String(last.hash) : genesisHash;
-    const hash = chainHash(prevHash, seq, entry);
-    this.db
-      .prepare('INSERT INTO audit (seq, at, actor, event, request_id, subject, code, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(seq, entry.at, JSON.stringify(entry.actor), entry.event, entry.requestId ?? null, entry.subject ?? null, entry.code ?? null, entry.detail ? JSON.stringify(entry.detail) : null, prevHash, hash);
-    return { ...entry, seq, prevHash, hash };
+    return this.audit.append(entry);
   }
 
   private getSync(id: string): RequestRecord | undefined {
@@ -254,7 +221,7 @@ export class SqliteStore implements Store {
         .prepare("UPDATE requests SET status = ?, decided_by_id = ?, decided_by_name = ?, decided_at = ?, reason = ? WHERE id = ? AND status = 'pending' AND expires_at > ?")
         .run(d.status, d.by.id, d.by.name, d.at.toISOString(), d.reason ?? null, id, d.at.toISOString()).changes;
       if (changed !== 1) return undefined;
-      this.appendAuditSync(audit);
+      this.audit.appendDecision(id, d, audit);
       return this.getSync(id);
     })();
   }
@@ -390,36 +357,20 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => this.appendAuditSync(entry))();
   }
 
-  async listAudit(filter: { requestId?: string; subject?: string; limit?: number }): Promise<AuditEntry[]> {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (filter.requestId) {
-      where.push('request_id = ?');
-      args.push(filter.requestId);
-    }
-    if (filter.subject) {
-      where.push('LOWER(subject) = LOWER(?)');
-      args.push(filter.subject);
-    }
-    const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    return (this.q(sql).all(...args, filter.limit ?? 20) as Row[]).map(toAudit);
+  async listAudit(filter: AuditFilter): Promise<AuditEntry[]> {
+    return this.audit.list(filter);
   }
 
-  async verifyAudit(): Promise<{ ok: true; entries: number } | { ok: false; brokenAt: number; reason: string }> {
-    let prev = genesisHash;
-    let expectedSeq = 1;
-    for (const row of this.q('SELECT * FROM audit ORDER BY seq').iterate() as IterableIterator<Row>) {
-      const e = toAudit(row);
-      if (e.seq !== expectedSeq) return { ok: false, brokenAt: e.seq, reason: `entry ${expectedSeq} is missing` };
-      if (e.prevHash !== prev) return { ok: false, brokenAt: e.seq, reason: 'previous-hash link does not match' };
-      if (chainHash(prev, e.seq, auditContent(e)) !== e.hash) return { ok: false, brokenAt: e.seq, reason: 'content does not match its hash' };
-      prev = e.hash;
-      expectedSeq++;
-    }
-    return { ok: true, entries: expectedSeq - 1 };
+  async verifyAudit(): Promise<AuditVerdict> {
+    return this.audit.verify();
+  }
+
+  async auditState(options: { check?: boolean } = {}): Promise<AuditChainState> {
+    return this.audit.state(options.check ?? true);
   }
 
   async close(): Promise<void> {
+    this.audit.close();
     this.hints.close();
     this.db.close();
   }

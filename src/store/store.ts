@@ -25,6 +25,22 @@ export interface AuditEntry extends AuditInput {
   hash: string;
 }
 
+export interface AuditFilter {
+  requestId?: string;
+  /** Matched case-insensitively (subjects are stored normalized, and indexed). */
+  subject?: string;
+  /** A non-approver's Entra id: only entries of their own requests and their own acts (a refused click). */
+  visibleTo?: string;
+  limit?: number;
+}
+
+export type AuditVerdict = { ok: true; entries: number } | { ok: false; brokenAt: number; reason: string };
+
+/** The chain as history shows it: verified through an entry (at a time), and how many newer ones are not yet. */
+export type AuditChainState =
+  | { state: 'verified'; through: number; at: string; newer: number; total: number }
+  | { state: 'broken'; brokenAt: number; reason: string };
+
 export interface CardLocation {
   conversation: ConversationAddress;
   activityId: string;
@@ -97,9 +113,17 @@ export interface Store {
   firstSighting(activityId: string, at: Date): Promise<boolean>;
 
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
-  listAudit(filter: { requestId?: string; subject?: string; limit?: number }): Promise<AuditEntry[]>;
-  /** Re-computes the hash chain; returns the first broken entry, if any. */
-  verifyAudit(): Promise<{ ok: true; entries: number } | { ok: false; brokenAt: number; reason: string }>;
+  listAudit(filter: AuditFilter): Promise<AuditEntry[]>;
+  /**
+   * Re-computes the whole HMAC chain (paging through it), the decisions against the requests table and
+   * the head against the checkpoint file; returns the first broken entry, if any. Not for a chat turn.
+   */
+  verifyAudit(): Promise<AuditVerdict>;
+  /**
+   * Bounded work for a chat turn: checks at most one checkpoint interval past the last verified entry
+   * (none with `check: false`), then says where the chain stands.
+   */
+  auditState(options?: { check?: boolean }): Promise<AuditChainState>;
 
   close(): Promise<void>;
 }
