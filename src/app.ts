@@ -83,6 +83,8 @@ export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox;
   if (!tenant) {
     if (!isFullConfig(args.config)) throw new Error('createCore needs a tenant or the full configuration to make one.');
     tenant = await createTenant(args.config);
+    // Start a pwsh session while the edge starts: recovery after a restart should not wait for a cold pwsh.
+    if (tenant.backend !== 'sim') void tenant.describe().catch((err) => args.log.warn({ err }, 'could not start a PowerShell session at start-up'));
   }
   const requests = new RequestService(store, clock, {
     approverIds: args.config.APPROVER_IDS,

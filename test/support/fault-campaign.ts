@@ -93,7 +93,7 @@ export function planTrials(seed: number, count: number): TrialSpec[] {
   return trials;
 }
 
-interface Bot {
+export interface Bot {
   child: ChildProcess;
   url: string;
   spawnedAt: number;
@@ -101,7 +101,7 @@ interface Bot {
   exited: Promise<void>;
 }
 
-function startBot(dataDir: string, extraEnv: Record<string, string>): Promise<Bot> {
+export function startBot(dataDir: string, extraEnv: Record<string, string>): Promise<Bot> {
   const env: NodeJS.ProcessEnv = {
     ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, APPROVER_IDS: admin.aadObjectId, LOG_LEVEL: 'warn', MicrosoftAppId: '',
     TENANT_BACKEND: 'powershell-stub', PS_POOL_SIZE: '1', ...extraEnv,
@@ -136,7 +136,7 @@ function startBot(dataDir: string, extraEnv: Record<string, string>): Promise<Bo
   });
 }
 
-function kill(child: ChildProcess, mode: KillMode): void {
+export function kill(child: ChildProcess, mode: KillMode): void {
   try {
     if (mode === 'group') process.kill(-child.pid!, 'SIGKILL');
     else child.kill('SIGKILL');
@@ -145,7 +145,7 @@ function kill(child: ChildProcess, mode: KillMode): void {
   }
 }
 
-async function stopBot(bot: Bot): Promise<void> {
+export async function stopBot(bot: Bot): Promise<void> {
   if (bot.child.exitCode !== null || bot.child.signalCode !== null) return;
   bot.child.kill('SIGTERM');
   const stopped = await Promise.race([bot.exited.then(() => true), sleep(20_000).then(() => false)]);
@@ -155,7 +155,7 @@ async function stopBot(bot: Bot): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(read: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+export async function until<T>(read: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await read();
@@ -165,10 +165,10 @@ async function until<T>(read: () => T | undefined | Promise<T | undefined>, time
   }
 }
 
-const toldPattern = (id: string) => new RegExp(`^${id} (done and verified|failed|did not run) for `);
+export const toldPattern = (id: string) => new RegExp(`^${id} (done and verified|failed|did not run) for `);
 
 /** Files a request and approves it; resolves with its id once the approval was answered (or the bot died). */
-async function fileAndApprove(bot: Bot, connector: LocalConnector, conversation: string, number: string): Promise<string> {
+export async function fileAndApprove(bot: Bot, connector: LocalConnector, conversation: string, number: string): Promise<string> {
   const message = teamsActivity(connector.url, alice, conversation, { type: 'message', text: `enable voice for Bob Kelly number ${number}` });
   await post(bot.url, message);
   const reply = await connector.waitFor((c) => c.conversationId === conversation && c.activityId === message.id, 30_000);
@@ -183,7 +183,7 @@ async function fileAndApprove(bot: Bot, connector: LocalConnector, conversation:
   return id;
 }
 
-function readRequests(dataDir: string): { id: string; status: RequestStatus; plan: string; decided_at: string | null; finals: number }[] {
+export function readRequests(dataDir: string): { id: string; status: RequestStatus; plan: string; decided_at: string | null; finals: number }[] {
   const db = new Database(path.join(dataDir, 'switchboard.db'), { readonly: true, fileMustExist: true });
   try {
     return db.prepare(
