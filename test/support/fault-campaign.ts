@@ -56,6 +56,12 @@ export interface TrialResult {
   recoveryMs?: number;
   /** The same, from the moment the new process was spawned. */
   recoveryFromSpawnMs?: number;
+  /**
+   * From the restarted process's start (its instance record) to its claim of the interrupted request, and to
+   * that request's final state, by the store's own times: what recovery costs apart from starting node.
+   */
+  claimAfterStartMs?: number;
+  finalAfterStartMs?: number;
   /** Whether the named point was reached (the process killed itself). */
   pointReached?: boolean;
   /** What the checker found; empty when the history is correct. */
@@ -218,6 +224,26 @@ export function tenantRecord(dataDir: string, upn = bob): { writes: number; line
   return { writes, lineUri };
 }
 
+/** The restarted process's claim and finish of the first request, measured from its instance record. */
+function recoveryTimes(dataDir: string): { claimAfterStartMs?: number; finalAfterStartMs?: number } {
+  const db = new Database(path.join(dataDir, 'switchboard.db'), { readonly: true, fileMustExist: true });
+  try {
+    const instances = db.prepare('SELECT started_at FROM instances ORDER BY started_at').all() as { started_at: string }[];
+    const first = db.prepare('SELECT id FROM requests ORDER BY created_at LIMIT 1').get() as { id: string } | undefined;
+    if (instances.length < 2 || !first) return {};
+    const restart = Date.parse(instances[1]!.started_at);
+    const events = db.prepare('SELECT at, event FROM audit WHERE request_id = ? AND at >= ? ORDER BY seq').all(first.id, instances[1]!.started_at) as { at: string; event: string }[];
+    const claim = events.find((e) => /^execution\.(started|resumed)$/.test(e.event));
+    const final = events.find((e) => /^execution\.(verified|failed|stale)$/.test(e.event));
+    return {
+      ...(claim ? { claimAfterStartMs: Date.parse(claim.at) - restart } : {}),
+      ...(final ? { finalAfterStartMs: Date.parse(final.at) - restart } : {}),
+    };
+  } finally {
+    db.close();
+  }
+}
+
 const digits = (s: string | null | undefined) => (s ?? '').replace(/\D/g, '');
 
 /**
@@ -291,6 +317,7 @@ export async function runTrial(spec: TrialSpec, connector: LocalConnector, dataD
         told: posts.some((c) => toldPattern(q.id).test(c.body.text ?? '')),
       };
     });
+    Object.assign(result, recoveryTimes(dataDir));
     const tenant = tenantRecord(dataDir);
     result.tenantWrites = tenant.writes;
     result.tenantLineUri = tenant.lineUri;
@@ -312,12 +339,19 @@ export interface CampaignSummary {
   otherViolations: number;
   recoveryMs: { median: number; max: number; over10s: number };
   recoveryFromSpawnMs: { median: number; max: number };
+  claimAfterStartMs: { median: number; max: number };
+  finalAfterStartMs: { median: number; max: number };
 }
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((x, y) => x - y);
   return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN;
 };
+
+function spread(values: (number | undefined)[]): { median: number; max: number } {
+  const xs = values.filter((x): x is number => x !== undefined);
+  return { median: median(xs), max: Math.max(...xs) };
+}
 
 export function summarize(results: readonly TrialResult[]): CampaignSummary {
   const count = (re: RegExp) => results.filter((r) => r.violations.some((v) => re.test(v))).length;
@@ -332,6 +366,8 @@ export function summarize(results: readonly TrialResult[]): CampaignSummary {
     otherViolations: results.filter((r) => r.violations.some((v) => !/^(lost|executed twice|newer change undone)|never told/.test(v))).length,
     recoveryMs: { median: median(rec), max: Math.max(...rec), over10s: rec.filter((x) => x > 10_000).length },
     recoveryFromSpawnMs: { median: median(spawn), max: Math.max(...spawn) },
+    claimAfterStartMs: spread(results.map((r) => r.claimAfterStartMs)),
+    finalAfterStartMs: spread(results.map((r) => r.finalAfterStartMs)),
   };
 }
 
