@@ -62,6 +62,8 @@ export interface TrialResult {
    */
   claimAfterStartMs?: number;
   finalAfterStartMs?: number;
+  /** The first process had finished the request and told the requester before it was killed: nothing to recover. */
+  doneBeforeKill?: boolean;
   /** Whether the named point was reached (the process killed itself). */
   pointReached?: boolean;
   /** What the checker found; empty when the history is correct. */
@@ -286,14 +288,17 @@ export async function runTrial(spec: TrialSpec, connector: LocalConnector, dataD
     }
     await a.exited;
 
+    result.doneBeforeKill = connector.calls.some((c) => c.method === 'POST' && c.conversationId === conversation && toldPattern(id).test(c.body.text ?? ''));
     const b = await startBot(dataDir, spec.plantedBug ? { SWITCHBOARD_PLANTED_BUG: spec.plantedBug } : {});
     bots.push(b);
     const told = await until(() => connector.calls.find((c) => c.method === 'POST' && c.conversationId === conversation && toldPattern(id).test(c.body.text ?? '')), 60_000, `${id} to be final and told`);
     void told;
     await until(() => ((finalStatuses as readonly string[]).includes(statusOf(dataDir, id) ?? '') ? true : undefined), 10_000, `${id} to be final in the store`);
     const doneAt = Date.now();
-    result.recoveryMs = doneAt - b.listeningAt;
-    result.recoveryFromSpawnMs = doneAt - b.spawnedAt;
+    if (!result.doneBeforeKill) {
+      result.recoveryMs = doneAt - b.listeningAt;
+      result.recoveryFromSpawnMs = doneAt - b.spawnedAt;
+    }
 
     const newer = await fileAndApprove(b, connector, conversation, second);
     await until(() => connector.calls.find((c) => c.method === 'POST' && c.conversationId === conversation && toldPattern(newer).test(c.body.text ?? '')), 60_000, `${newer} to be final and told`);
@@ -332,6 +337,8 @@ export async function runTrial(spec: TrialSpec, connector: LocalConnector, dataD
 
 export interface CampaignSummary {
   trials: number;
+  /** Trials whose first process finished and told before the kill (nothing was interrupted). */
+  doneBeforeKill: number;
   lost: number;
   executedTwice: number;
   newerUndone: number;
@@ -359,6 +366,7 @@ export function summarize(results: readonly TrialResult[]): CampaignSummary {
   const spawn = results.map((r) => r.recoveryFromSpawnMs).filter((x): x is number => x !== undefined);
   return {
     trials: results.length,
+    doneBeforeKill: results.filter((r) => r.doneBeforeKill).length,
     lost: count(/^lost/),
     executedTwice: count(/^executed twice/),
     newerUndone: count(/^newer change undone/),
