@@ -84,13 +84,13 @@ export function seeded(seed: number): () => number {
 }
 
 /**
- * In every 20 trials: each named point (the card update at its first and second update) with each kill
- * mode, then seeded random moments up to 2.5 s after the approval, alternating the kill modes.
+ * In every 20 trials: each named point with each kill
+ * mode (the card update at its first update, the approved card, and its third, the final card), then seeded random moments up to 2.5 s after the approval, alternating the kill modes.
  */
 export function planTrials(seed: number, count: number): TrialSpec[] {
   const rand = seeded(seed);
   const named = faultPoints.flatMap((point): { point: FaultPointName; nth: number }[] =>
-    point === 'during-card-update' ? [{ point, nth: 1 }, { point, nth: 2 }] : [{ point, nth: 1 }]);
+    point === 'during-card-update' ? [{ point, nth: 1 }, { point, nth: 3 }] : [{ point, nth: 1 }]);
   const trials: TrialSpec[] = [];
   for (let i = 0; i < count; i++) {
     const kill: KillMode = i % 2 === 0 ? 'bot' : 'group';
