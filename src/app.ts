@@ -2,7 +2,9 @@
  * The composition root: wires the store, the tenant backend, the workflow and the conversation core.
  * Knows nothing of botbuilder: main.ts hands the Teams edge's outbox in, and the edge feeds turns to the result.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { commands, findCommand } from './catalog/index';
 import { Switchboard } from './chat/switchboard';
@@ -15,7 +17,8 @@ import type { Store } from './store/store';
 import { demoTenant } from './tenant/sim/demo-tenant';
 import { SimulatedTenant } from './tenant/sim/simulated-tenant';
 import type { TenantPort } from './tenant/port';
-import { createPowerShellTenant } from './tenant/powershell/index';
+import { createPowerShellTenant, reapOrphans } from './tenant/powershell/index';
+import { isRunning, ownStartTime } from './tenant/powershell/orphans';
 import { Executor } from './workflow/executor';
 import { RequestNotifier } from './workflow/notifier';
 import { RequestService } from './workflow/requests';
@@ -49,6 +52,27 @@ export async function createTenant(config: Config): Promise<TenantPort> {
   return createPowerShellTenant({ backend: 'powershell-stub', config, stub: { dataDir: stubDir, profile: config.SWITCHBOARD_STUB_PROFILE } });
 }
 
+/** How often this process's instance record says it is alive. */
+const heartbeatMs = 5_000;
+
+/**
+ * Every instance on this host whose process is gone (its pid no longer runs, or now belongs to another
+ * process) is marked dead, but only once every pwsh session it left is gone too: from that moment its
+ * running requests are recovered at once, and nothing of the dead process can still reach the tenant.
+ * Instances on other hosts are left to their leases.
+ */
+async function takeOverDeadInstances(store: Store, dataDir: string, self: string, clock: Clock, log: Logger): Promise<void> {
+  const gone = (await store.listLiveInstances(os.hostname())).filter((i) => i.id !== self && !isRunning(i.pid, i.processStart));
+  if (gone.length === 0) return;
+  const reaped = await reapOrphans(dataDir);
+  if (reaped.survivors.length > 0) {
+    log.error({ survivors: reaped.survivors }, 'pwsh sessions of a dead bot process would not die; its requests wait for their lease');
+    return;
+  }
+  await store.markInstancesDead(gone.map((i) => i.id), clock.now());
+  log.info({ instances: gone.map((i) => ({ id: i.id, pid: i.pid })), reaped: reaped.reaped }, 'previous bot processes are gone; resuming their requests');
+}
+
 function isFullConfig(c: CoreConfig): c is Config {
   return 'PS_POOL_SIZE' in c;
 }
@@ -64,12 +88,20 @@ export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox;
   if (!tenant) {
     if (!isFullConfig(args.config)) throw new Error('createCore needs a tenant or the full configuration to make one.');
     tenant = await createTenant(args.config);
+    // Start a pwsh session while the edge starts: recovery after a restart should not wait for a cold pwsh.
+    if (tenant.backend !== 'sim') void tenant.describe().catch((err) => args.log.warn({ err }, 'could not start a PowerShell session at start-up'));
   }
   const requests = new RequestService(store, clock, {
     approverIds: args.config.APPROVER_IDS,
     allowSelfApproval: args.config.ALLOW_SELF_APPROVAL,
     ttlHours: args.config.APPROVAL_TTL_HOURS,
   });
+  // This process's instance record first: every claim from here on names it.
+  const dataDir = path.resolve(args.config.DATA_DIR);
+  const instanceId = randomUUID();
+  await store.registerInstance({ id: instanceId, pid: process.pid, host: os.hostname(), processStart: ownStartTime(), startedAt: clock.now().toISOString() }, clock.now());
+  const heartbeat = setInterval(() => void store.heartbeat(instanceId, clock.now()).catch((err) => args.log.warn({ err }, 'instance heartbeat failed')), heartbeatMs);
+  heartbeat.unref();
   const notifier = new RequestNotifier(store, args.outbox, args.log, findCommand);
   const executor = new Executor(store, tenant, notifier, clock, args.log, findCommand);
   const switchboard = new Switchboard({
@@ -80,13 +112,18 @@ export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox;
   return {
     switchboard, store, tenant, requests, executor, notifier,
     async maintain() {
+      // Dead processes (and their pwsh sessions) are gone before recovery reads the tenant back.
+      await takeOverDeadInstances(store, dataDir, instanceId, clock, args.log);
       for (const expired of await requests.expireDue()) await notifier.refreshCards(expired);
       await executor.recover();
     },
     async close() {
+      clearInterval(heartbeat);
       executor.stop();
       await executor.idle();
       await tenant.close();
+      // A clean stop: nothing of this process is left running, so nothing waits on it.
+      await store.markInstancesDead([instanceId], clock.now());
       await store.close();
     },
   };

@@ -9,9 +9,9 @@ import Database from 'better-sqlite3';
 import type { Site } from '../model/inventory';
 import type { ConversationAddress, Person } from '../model/people';
 import type { Outcome } from '../model/plan';
-import { openStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
+import { finalStatuses, openStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
 import { AuditLog, type AuditLogOptions } from './audit-log';
-import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict, BatchItemRecord, CardLocation, CreateResult, Store } from './store';
+import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict, BatchItemRecord, CardLocation, CreateResult, InstanceRecord, Store } from './store';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS requests (
@@ -71,7 +71,22 @@ CREATE TABLE IF NOT EXISTS seen_activities (
   id TEXT PRIMARY KEY,
   seen_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS instances (
+  id TEXT PRIMARY KEY,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  process_start TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  heartbeat_at TEXT NOT NULL,
+  dead_at TEXT
+);
+CREATE TABLE IF NOT EXISTS owed_notices (
+  request_id TEXT PRIMARY KEY
+);
 `;
+
+/** Running requests whose claiming process is known dead: recoverable at once, whatever their lease says. */
+const claimedByDead = "claimed_by IN (SELECT id FROM instances WHERE dead_at IS NOT NULL)";
 
 type Row = Record<string, string | number | null>;
 
@@ -120,6 +135,8 @@ export class SqliteStore implements Store {
   private sightings = 0;
   /** The audit table, its HMAC chain and its anchors outside the database (audit-log.ts). */
   private readonly audit: AuditLog;
+  /** This process's instance id once registered; claims record it. */
+  private instanceId: string | null = null;
 
   /** Prepared once per SQL text and connection: preparing costs more than running these small statements. */
   private q(sql: string, db: Database.Database = this.db): Database.Statement {
@@ -145,6 +162,8 @@ export class SqliteStore implements Store {
     const columns = new Set((this.db.prepare('PRAGMA table_info(requests)').all() as Row[]).map((c) => String(c.name)));
     const added: [string, string][] = [['position', 'INTEGER NOT NULL DEFAULT 0'], ['steps', "TEXT NOT NULL DEFAULT '[]'"], ['next_run_at', 'TEXT'], ['replans', 'TEXT']];
     for (const [name, type] of added) if (!columns.has(name)) this.db.exec(`ALTER TABLE requests ADD COLUMN ${name} ${type}`);
+    // The instance (bot process) that holds a running request's claim.
+    if (!columns.has('claimed_by')) this.db.exec('ALTER TABLE requests ADD COLUMN claimed_by TEXT');
     try {
       this.audit = new AuditLog(this.db, dataDir, auditOptions);
     } catch (err) {
@@ -243,10 +262,11 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => {
       const changed = this.db
         .prepare(
-          "UPDATE requests SET status = 'running', attempt = attempt + 1, lease_until = ? WHERE id = ? AND (status = 'approved' OR (status = 'waiting' AND (next_run_at IS NULL OR next_run_at <= ?)) OR (status IN ('running', 'unknown') AND (lease_until IS NULL OR lease_until <= ?)))",
+          `UPDATE requests SET status = 'running', attempt = attempt + 1, lease_until = ?, claimed_by = ? WHERE id = ? AND (status = 'approved' OR (status = 'waiting' AND (next_run_at IS NULL OR next_run_at <= ?)) OR (status IN ('running', 'unknown') AND (lease_until IS NULL OR lease_until <= ? OR ${claimedByDead})))`,
         )
-        .run(leaseUntil.toISOString(), id, now.toISOString(), now.toISOString()).changes;
+        .run(leaseUntil.toISOString(), this.instanceId, id, now.toISOString(), now.toISOString()).changes;
       if (changed !== 1) return undefined;
+      this.q('INSERT OR IGNORE INTO owed_notices (request_id) VALUES (?)').run(id);
       const claimed = this.getSync(id)!;
       this.appendAuditSync({ ...audit, detail: { ...audit.detail, attempt: claimed.attempt } });
       return claimed;
@@ -266,7 +286,7 @@ export class SqliteStore implements Store {
 
   async listRecoverable(now: Date): Promise<RequestRecord[]> {
     const rows = this.q(
-      "SELECT * FROM requests WHERE status IN ('approved', 'waiting') OR (status IN ('running', 'unknown') AND (lease_until IS NULL OR lease_until <= ?)) ORDER BY created_at",
+      `SELECT * FROM requests WHERE status IN ('approved', 'waiting') OR (status IN ('running', 'unknown') AND (lease_until IS NULL OR lease_until <= ? OR ${claimedByDead})) ORDER BY created_at`,
     ).all(now.toISOString()) as Row[];
     return rows.map(toRequest);
   }
@@ -367,6 +387,48 @@ export class SqliteStore implements Store {
 
   async auditState(options: { check?: boolean } = {}): Promise<AuditChainState> {
     return this.audit.state(options.check ?? true);
+  }
+
+  async registerInstance(i: Omit<InstanceRecord, 'heartbeatAt' | 'deadAt'>, now: Date): Promise<void> {
+    this.q('INSERT INTO instances (id, pid, host, process_start, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)').run(i.id, i.pid, i.host, i.processStart, i.startedAt, now.toISOString());
+    this.instanceId = i.id;
+  }
+
+  async heartbeat(instanceId: string, now: Date): Promise<void> {
+    this.q('UPDATE instances SET heartbeat_at = ? WHERE id = ? AND dead_at IS NULL', this.hints).run(now.toISOString(), instanceId);
+  }
+
+  async listLiveInstances(host?: string): Promise<InstanceRecord[]> {
+    const rows = (host === undefined
+      ? this.q('SELECT * FROM instances WHERE dead_at IS NULL ORDER BY started_at').all()
+      : this.q('SELECT * FROM instances WHERE dead_at IS NULL AND host = ? ORDER BY started_at').all(host)) as Row[];
+    return rows.map((r) => ({
+      id: String(r.id), pid: Number(r.pid), host: String(r.host), processStart: String(r.process_start),
+      startedAt: String(r.started_at), heartbeatAt: String(r.heartbeat_at),
+    }));
+  }
+
+  async markInstancesDead(ids: readonly string[], now: Date): Promise<void> {
+    this.db.transaction(() => {
+      for (const id of ids) this.q('UPDATE instances SET dead_at = ? WHERE id = ? AND dead_at IS NULL').run(now.toISOString(), id);
+    })();
+  }
+
+  async extendLease(id: string, attempt: number, now: Date, until: Date): Promise<boolean> {
+    const changed = this.q("UPDATE requests SET lease_until = MAX(lease_until, ?) WHERE id = ? AND status = 'running' AND attempt = ? AND lease_until > ?")
+      .run(until.toISOString(), id, attempt, now.toISOString()).changes;
+    return changed === 1;
+  }
+
+  async listOwedNotices(): Promise<RequestRecord[]> {
+    const rows = this.q(
+      `SELECT r.* FROM owed_notices o JOIN requests r ON r.id = o.request_id WHERE r.status IN (${finalStatuses.map(() => '?').join(', ')}) AND r.${claimedByDead} ORDER BY r.created_at`,
+    ).all(...finalStatuses) as Row[];
+    return rows.map(toRequest);
+  }
+
+  async noticeDelivered(requestId: string): Promise<void> {
+    this.q('DELETE FROM owed_notices WHERE request_id = ?').run(requestId);
   }
 
   async close(): Promise<void> {

@@ -58,6 +58,19 @@ export interface BatchItemRecord {
   result?: Outcome;
 }
 
+/** One bot process as it registered itself in the store (see registerInstance). */
+export interface InstanceRecord {
+  id: string;
+  pid: number;
+  host: string;
+  /** The process's start time as the OS reports it (/proc/<pid>/stat): tells a reused pid apart. */
+  processStart: string;
+  startedAt: string;
+  heartbeatAt: string;
+  /** Set once a later process saw this one gone and made sure its pwsh sessions were gone too. */
+  deadAt?: string;
+}
+
 export type CreateResult = { created: true } | { created: false; lock: string; heldBy: string };
 
 export interface Store {
@@ -124,6 +137,26 @@ export interface Store {
    * (none with `check: false`), then says where the chain stands.
    */
   auditState(options?: { check?: boolean }): Promise<AuditChainState>;
+
+  /**
+   * Registers this bot process; every later claim through this store records its id, so a restarted bot
+   * knows which running requests the dead process held (no lease to wait out).
+   */
+  registerInstance(instance: Omit<InstanceRecord, 'heartbeatAt' | 'deadAt'>, now: Date): Promise<void>;
+  heartbeat(instanceId: string, now: Date): Promise<void>;
+  /** Instances not yet marked dead, on one host or all. */
+  listLiveInstances(host?: string): Promise<InstanceRecord[]>;
+  /** Marks instances dead: from then on, running requests they had claimed are recoverable at once. */
+  markInstancesDead(ids: readonly string[], now: Date): Promise<void>;
+  /**
+   * Extends the holding attempt's lease to at least `until`, only while it still holds the claim and its
+   * lease has not lapsed: a command may start only under a lease that outlasts it.
+   */
+  extendLease(id: string, attempt: number, now: Date, until: Date): Promise<boolean>;
+  /** Final requests whose requester is still owed the outcome, claimed by an instance now dead. */
+  listOwedNotices(): Promise<RequestRecord[]>;
+  /** The requester was told the outcome. */
+  noticeDelivered(requestId: string): Promise<void>;
 
   close(): Promise<void>;
 }

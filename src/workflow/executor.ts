@@ -15,10 +15,25 @@ import type { BatchItemRecord, Store } from '../store/store';
 import { renderCall } from '../tenant/render';
 import { TenantError, type CmdletRunRecord, type TenantPort } from '../tenant/port';
 import { ReadCache } from '../tenant/read-cache';
+import { defaultRetryPolicy } from '../tenant/powershell/retry';
+import { faultPoint, plantedBug } from './faults';
 import type { RequestNotifier } from './notifier';
 import { bindCall, keepOutput, nextPollDelay, pollOnce, runCall, staleProperties, verifyAgainst } from './steps';
 
 type Finish = RequestRecord | undefined;
+
+/** How long ending a command that ran past its timeout may take: SIGKILL, then up to 2 s for the pipes to close. */
+export const commandKillMs = 5_000;
+
+/**
+ * The longest one command can keep the tenant in doubt: every attempt the retry policy allows running to its
+ * timeout, the backoffs between, and the kill. A step starts only under a lease that outlasts this, so by the
+ * time the lease lapses and a newer attempt may claim, the older attempt's command has answered or been killed.
+ */
+export function commandBoundMs(timeoutMs: number): number {
+  const { attempts, maxDelayMs } = defaultRetryPolicy;
+  return attempts * timeoutMs + (attempts - 1) * maxDelayMs + commandKillMs;
+}
 /** What running one plan's steps came to, before the request is finished. */
 type StepsResult = { kind: 'done' } | { kind: 'parked' } | { kind: 'fenced' } | { kind: 'final'; status: 'verified' | 'failed' | 'stale'; outcome: Outcome };
 
@@ -85,6 +100,12 @@ export class Executor {
       if (r.status === 'waiting') this.wake(r);
       else this.schedule(r.id);
     }
+    // Finished by a process that died before telling the requester: tell them now (at least once).
+    for (const r of await this.store.listOwedNotices()) {
+      await this.notifier.refreshCards(r);
+      await this.notifier.tellRequester(r);
+      await this.store.noticeDelivered(r.id);
+    }
   }
 
   async execute(requestId: string): Promise<void> {
@@ -96,6 +117,7 @@ export class Executor {
       return;
     }
     const interrupted = current.status === 'running' || current.status === 'unknown';
+    if (current.status === 'approved') faultPoint('after-decision');
     const now = this.clock.now();
     const units = command.kind === 'batch' ? (await this.store.listBatchItems(requestId)).length * 3 : current.plan.steps.length;
     const lease = new Date(now.getTime() + command.timeoutMs * (units + 2) + 60_000);
@@ -110,6 +132,7 @@ export class Executor {
     if (finished) {
       await this.notifier.refreshCards(finished);
       await this.notifier.tellRequester(finished);
+      await this.store.noticeDelivered(finished.id);
     }
   }
 
@@ -144,7 +167,8 @@ export class Executor {
     const save = options.save ?? ((pos: number, s: StepProgress[]) => this.store.saveProgress(r.id, r.attempt, pos, s));
     const untouched = position === 0 && steps.every((s) => s.status === 'pending');
 
-    if (untouched || interrupted) {
+    // The planted bug the fault campaign's checker must catch: an interrupted step re-run without a read-back.
+    if (untouched || (interrupted && !plantedBug('rerun-without-readback'))) {
       let observed: Record<string, unknown>;
       try {
         observed = await command.observe(this.readContext, input, plan.subject);
@@ -171,6 +195,7 @@ export class Executor {
       const step = plan.steps[pos]!;
       const progress = steps[pos]!;
       if (progress.status === 'done') continue;
+      faultPoint('before-step');
       if (step.kind === 'wait') {
         const waited = await this.waitStep(r, command, step, pos, steps, options.park, save);
         if (waited) return waited;
@@ -215,8 +240,10 @@ export class Executor {
     progress.bound = renderCall(bound);
     // Recorded as running before the tenant sees it, so a crash from here on is read back, not guessed.
     if (!(await save(pos, steps))) return { kind: 'fenced' };
+    if (!(await this.holdLease(r, command.timeoutMs))) return { kind: 'fenced' };
     try {
       const run = await runCall(this.tenant, bound, { requestId: r.id, timeoutMs: command.timeoutMs });
+      faultPoint('after-tenant-write');
       progress.output = keepOutput(run.output);
       await this.auditRun(r, run.record, pos);
       return undefined;
@@ -293,10 +320,21 @@ export class Executor {
     });
   }
 
+  /**
+   * The fence at the tenant for an attempt that is alive but stuck: before a command starts, the attempt's
+   * lease must still run and is extended past the command's worst case (a batch's claim, for its parts).
+   */
+  private async holdLease(r: RequestRecord, timeoutMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    return this.store.extendLease(r.id, r.attempt, now, new Date(now.getTime() + commandBoundMs(timeoutMs)));
+  }
+
   /** Reads the tenant back and judges every expectation of the plan. */
   private async verify(command: ChangeCommand, input: Record<string, unknown>, plan: Plan): Promise<['verified' | 'failed', Outcome]> {
     try {
-      const verification = verifyAgainst(plan.expectations, await command.observe(this.readContext, input, plan.subject));
+      const observed = await command.observe(this.readContext, input, plan.subject);
+      faultPoint('during-readback');
+      const verification = verifyAgainst(plan.expectations, observed);
       const ok = verification.every((v) => v.result !== 'fail');
       return [ok ? 'verified' : 'failed', { verification, ...(ok ? {} : { error: 'The change ran but the read-back does not match.' }) }];
     } catch (err) {

@@ -7,6 +7,7 @@ import type { ChatOutbox } from '../chat/ports';
 import type { Logger } from '../log';
 import type { RequestRecord } from '../model/request';
 import type { Store } from '../store/store';
+import { faultPoint } from './faults';
 import { batchResultsCsv, requestCard, verificationSummary } from './request-view';
 
 /** Card updates of a running batch: at most one per this interval (Teams throttles edits per conversation). */
@@ -51,6 +52,7 @@ export class RequestNotifier {
     for (const location of await this.store.listCards(requestId)) {
       try {
         await this.outbox.update(location.conversation, location.activityId, { card });
+        faultPoint('during-card-update');
       } catch (err) {
         this.log.warn({ err, requestId, activityId: location.activityId }, 'could not update a request card');
       }
