@@ -7,9 +7,7 @@
  */
 import { LocalConnector, post, teamsActivity } from '../src/cli/local-channel';
 import { SqliteStore } from '../src/store/sqlite-store';
-import { demoTenant } from '../src/tenant/sim/demo-tenant';
-import { SimulatedTenant } from '../src/tenant/sim/simulated-tenant';
-import { startBotProcess, until } from '../test/support/bot-process';
+import { seedMediationWait, startBotProcess, until } from '../test/support/bot-process';
 import { machineInfo } from './lib/machine';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,12 +22,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function round(connector: LocalConnector, i: number): Promise<{ resumeMs: number; verifiedMs: number; repeated: number }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-resume-${i}-`));
   try {
-    const sim = new SimulatedTenant({ initial: demoTenant(), dataDir });
-    sim.createDirectoryAccount({ upn: 'ms-two@contoso.com', displayName: 'MS Two', licenses: ['ENTERPRISEPREMIUM'], syncDelayMs: 30_000 });
-    await sim.close();
-    const seed = new SqliteStore(dataDir);
-    await seed.putSite({ name: 'Seattle', edgeFqdn: 'ap.contoso.com', mediationServers: [{ fqdn: 'ms2.contoso.com' }], gateways: [] }, { at: new Date().toISOString(), actor: 'system', event: 'inventory.site' });
-    await seed.close();
+    await seedMediationWait(dataDir, 30_000);
     const first = await startBotProcess(dataDir, env);
     const filed = await post(first.url, teamsActivity(connector.url, alice, `a:bench-${i}`, {
       type: 'invoke', name: 'adaptiveCard/action',

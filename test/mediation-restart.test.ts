@@ -6,9 +6,7 @@ import { strict as assert } from 'node:assert';
 import type { ChildProcess } from 'node:child_process';
 import { LocalConnector, post, teamsActivity } from '../src/cli/local-channel';
 import { SqliteStore } from '../src/store/sqlite-store';
-import { demoTenant } from '../src/tenant/sim/demo-tenant';
-import { SimulatedTenant } from '../src/tenant/sim/simulated-tenant';
-import { startBotProcess, until } from './support/bot-process';
+import { seedMediationWait, startBotProcess, until } from './support/bot-process';
 import { tempDir } from './support/temp-dirs';
 
 const alice = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Alice Operator', mri: '29:alice' };
@@ -31,13 +29,8 @@ describe('a restart in the middle of the Mediation Server wait', function () {
 
   it('is finished by the next process from the interrupted step, each change made once', async () => {
     const dataDir = tempDir('mediation-restart');
-    // The tenant: a new account that reaches Skype for Business Online 12 s from now; the site in the inventory.
-    const sim = new SimulatedTenant({ initial: demoTenant(), dataDir });
-    sim.createDirectoryAccount({ upn: 'ms-two@contoso.com', displayName: 'MS Two', licenses: ['ENTERPRISEPREMIUM'], syncDelayMs: 30_000 });
-    await sim.close();
-    const seed = new SqliteStore(dataDir);
-    await seed.putSite({ name: 'Seattle', edgeFqdn: 'ap.contoso.com', mediationServers: [{ fqdn: 'ms2.contoso.com' }], gateways: [] }, { at: new Date().toISOString(), actor: 'system', event: 'inventory.site' });
-    await seed.close();
+    // The tenant: a new account that reaches Skype for Business Online 30 s from now; the site in the inventory.
+    await seedMediationWait(dataDir, 30_000);
 
     const first = await startBotProcess(dataDir, botEnv);
     children.push(first.child);

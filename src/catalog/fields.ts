@@ -151,3 +151,18 @@ export async function primarySipDomain(ctx: Pick<ReadContext, 'tenant'>): Promis
   const domains = (await ctx.tenant.run('Get-CsOnlineSipDomain', {})).output;
   return domains.find((d) => d.Status === 'Enabled' && !/\.onmicrosoft\.com$/i.test(d.Name))?.Name ?? domains[0]?.Name;
 }
+
+/**
+ * A user's voice properties as the seed's verification reads them: the values a voice change plans
+ * against and reads back (undefined: this module version does not report it).
+ */
+export async function readVoice(ctx: Pick<ReadContext, 'tenant'>, subject: string): Promise<Record<string, unknown>> {
+  const user = await readUser(ctx, subject);
+  return {
+    EnterpriseVoiceEnabled: user.EnterpriseVoiceEnabled ?? null,
+    HostedVoiceMail: user.HostedVoiceMail,
+    VoicePolicy: user.VoicePolicy,
+    OnPremLineURI: user.OnPremLineURI ?? user.LineURI ?? null,
+    LineURI: user.LineURI ?? user.OnPremLineURI ?? null,
+  };
+}

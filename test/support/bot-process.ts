@@ -35,3 +35,20 @@ export async function until<T>(read: () => Promise<T | undefined>, timeoutMs: nu
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * A data directory for the Mediation Server wait: the demo tenant with an account (MS Two,
+ * ms-two@contoso.com) that reaches Skype for Business Online `syncDelayMs` from now, and site Seattle
+ * with ms2.contoso.com in the inventory.
+ */
+export async function seedMediationWait(dataDir: string, syncDelayMs: number): Promise<void> {
+  const { SimulatedTenant } = await import('../../src/tenant/sim/simulated-tenant');
+  const { demoTenant } = await import('../../src/tenant/sim/demo-tenant');
+  const { SqliteStore } = await import('../../src/store/sqlite-store');
+  const sim = new SimulatedTenant({ initial: demoTenant(), dataDir });
+  sim.createDirectoryAccount({ upn: 'ms-two@contoso.com', displayName: 'MS Two', licenses: ['ENTERPRISEPREMIUM'], syncDelayMs });
+  await sim.close();
+  const seed = new SqliteStore(dataDir);
+  await seed.putSite({ name: 'Seattle', edgeFqdn: 'ap.contoso.com', mediationServers: [{ fqdn: 'ms2.contoso.com' }], gateways: [] }, { at: new Date().toISOString(), actor: 'system', event: 'inventory.site' });
+  await seed.close();
+}

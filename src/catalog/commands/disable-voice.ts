@@ -6,20 +6,13 @@
 import { z } from 'zod';
 import { Refusal } from '../../errors';
 import { defineCommand, type ChangeCommand } from '../command';
-import { describeUser, planChanges, readUser, UserIdentity } from '../fields';
+import { describeUser, planChanges, readUser, readVoice, UserIdentity } from '../fields';
 import { callStep, makePlan } from '../plans';
 
 const Input = z.object({ user: UserIdentity });
 type Input = z.infer<typeof Input>;
 
-const observe: ChangeCommand<Input>['observe'] = async (ctx, _input, subject) => {
-  const user = await readUser(ctx, subject);
-  return {
-    EnterpriseVoiceEnabled: user.EnterpriseVoiceEnabled ?? null,
-    HostedVoiceMail: user.HostedVoiceMail,
-    OnPremLineURI: user.OnPremLineURI ?? user.LineURI ?? null,
-  };
-};
+const observe: ChangeCommand<Input>['observe'] = (ctx, _input, subject) => readVoice(ctx, subject);
 
 export const disableVoice = defineCommand<Input>({
   id: 'disable-voice',

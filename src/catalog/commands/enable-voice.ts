@@ -8,22 +8,13 @@ import { z } from 'zod';
 import { Refusal } from '../../errors';
 import { filterLiteral } from '../../tenant/directory';
 import { defineCommand, type ChangeCommand } from '../command';
-import { describeUser, hasPhoneSystem, licenceAdvice, planChanges, readUser, TelUri, UserIdentity } from '../fields';
+import { describeUser, hasPhoneSystem, licenceAdvice, planChanges, readUser, readVoice, TelUri, UserIdentity } from '../fields';
 import { callStep, makePlan, numberLock } from '../plans';
 
 const Input = z.object({ user: UserIdentity, number: TelUri });
 type Input = z.infer<typeof Input>;
 
-const observe: ChangeCommand<Input>['observe'] = async (ctx, _input, subject) => {
-  const user = await readUser(ctx, subject);
-  return {
-    EnterpriseVoiceEnabled: user.EnterpriseVoiceEnabled ?? null,
-    HostedVoiceMail: user.HostedVoiceMail,
-    VoicePolicy: user.VoicePolicy,
-    OnPremLineURI: user.OnPremLineURI ?? user.LineURI ?? null,
-    LineURI: user.LineURI ?? user.OnPremLineURI ?? null,
-  };
-};
+const observe: ChangeCommand<Input>['observe'] = (ctx, _input, subject) => readVoice(ctx, subject);
 
 export const enableVoice = defineCommand<Input>({
   id: 'enable-voice',
