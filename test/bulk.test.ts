@@ -189,7 +189,8 @@ describe('bulk enable', () => {
   });
 
   it('plans a large batch from one read of the directory, with the same verdicts', async () => {
-    const users = chat.sim.snapshot().users;
+    // Accounts still syncing to Skype for Business Online (the demo's MediationServer2) are not users yet.
+    const users = chat.sim.snapshot().users.filter((u) => !u.syncAt || new Date(u.syncAt) <= new Date());
     const rows = users.map((u, i) => `${u.DisplayName === 'Alex Vance' ? u.DisplayName : u.UserPrincipalName},${u.OnPremLineURI ? u.OnPremLineURI.replace('tel:', '') : `+1425557${String(i).padStart(4, '0')}`}`);
     for (let i = 0; i < 20; i++) rows.push(`ghost${i}@contoso.com,+1425558${String(i).padStart(4, '0')}`);
     rows.push('Bob Kelley,+14255589999');
@@ -199,10 +200,10 @@ describe('bulk enable', () => {
     const preview = cardText(cardOf(response.replies[0]));
     assert.match(preview, new RegExp(`${rows.length} rows: ${licensed} to change, 1 already in the wanted state, ${unlicensed + 21} in error\\.`));
     assert.match(preview, /: ghost0@contoso\.com\n❌ error: no user matches "ghost0@contoso\.com"/);
-    assert.match(preview, /Showing 25 of 53 rows, errors first; the results CSV lists every row/);
+    assert.match(preview, new RegExp(`Showing 25 of ${rows.length} rows, errors first; the results CSV lists every row`));
     const id = requestIdIn(response.replies[0]?.text);
     const kelley = (await chat.core.store.listBatchItems(id)).at(-1)!;
-    assert.equal(kelley.label, 'row 53: Bob Kelley');
+    assert.equal(kelley.label, `row ${rows.length}: Bob Kelley`);
     assert.match(kelley.reason!, /^no user matches "Bob Kelley" \(closest: bob\.kelly@contoso\.com/);
     await chat.click(admin, 'approve', { requestId: id });
     await chat.settle();

@@ -129,5 +129,5 @@ export function verificationSummary(r: RequestRecord): string {
   const facts = items.map((v) => `${v.property} ${v.result === 'not-reported' ? '(not reported by this module version)' : v.actual}${v.result === 'fail' ? ` (expected ${v.expected})` : ''}`).join(', ');
   if (r.status === 'stale') return `${r.id} did not run for ${r.plan.target}: ${r.outcome?.error ?? 'the tenant changed after approval'}`;
   if (r.status === 'verified') return `${r.id} done and verified for ${r.plan.target}: ${facts || r.outcome?.note || 'done'}.`;
-  return `${r.id} failed for ${r.plan.target}: ${r.outcome?.error ?? facts}.`;
+  return `${r.id} failed for ${r.plan.target}: ${(r.outcome?.error ?? facts).replace(/\.$/, '')}.`;
 }
