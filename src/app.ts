@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { commands, findCommand } from './catalog/index';
 import { Switchboard } from './chat/switchboard';
-import type { ChatOutbox } from './chat/ports';
+import type { ChatOutbox } from './model/people';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { Logger } from './log';

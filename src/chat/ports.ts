@@ -4,6 +4,7 @@
  */
 import type { Actor, ConversationAddress, IncomingFile, OutgoingMessage } from '../model/people';
 
+
 /** One incoming turn, as the core sees it. */
 export interface ChatTurn {
   /** Verified identity of the sender (from the authenticated activity). */
@@ -21,10 +22,4 @@ export interface ChatTurn {
   reply(message: OutgoingMessage): Promise<string | undefined>;
   /** Replaces a message this turn sent earlier (progress on a long check). */
   update?(activityId: string, message: OutgoingMessage): Promise<void>;
-}
-
-/** Messages outside a turn: card updates and proactive notices. */
-export interface ChatOutbox {
-  send(to: ConversationAddress, message: OutgoingMessage): Promise<string | undefined>;
-  update(to: ConversationAddress, activityId: string, message: OutgoingMessage): Promise<void>;
 }

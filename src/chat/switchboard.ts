@@ -20,7 +20,8 @@ import type { RequestNotifier } from '../workflow/notifier';
 import { requestCard } from '../workflow/request-view';
 import type { RequestService } from '../workflow/requests';
 import { CardAction, type CardActionResult } from './card-actions';
-import type { ChatOutbox, ChatTurn } from './ports';
+import type { ChatOutbox } from '../model/people';
+import type { ChatTurn } from './ports';
 import { resolveUserField } from './resolve-user';
 
 export interface SwitchboardDeps {

@@ -32,3 +32,12 @@ export interface OutgoingMessage {
   /** A small file sent with the message, e.g. a results CSV. */
   file?: { name: string; contentType: string; text: string };
 }
+
+/**
+ * Messages outside a turn: card updates and proactive notices. The chat platform implements it (the
+ * Teams edge); the workflow uses it to keep cards current and tell requesters.
+ */
+export interface ChatOutbox {
+  send(to: ConversationAddress, message: OutgoingMessage): Promise<string | undefined>;
+  update(to: ConversationAddress, activityId: string, message: OutgoingMessage): Promise<void>;
+}

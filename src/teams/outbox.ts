@@ -14,8 +14,7 @@
  *  - a create (POST) is otherwise retried only when the connection was refused, i.e. nothing was sent.
  */
 import { CardFactory, MessageFactory, type CloudAdapter, type ConversationReference } from 'botbuilder';
-import type { ChatOutbox } from '../chat/ports';
-import type { ConversationAddress, OutgoingMessage } from '../model/people';
+import type { ChatOutbox, ConversationAddress, OutgoingMessage } from '../model/people';
 import { SlidingWindow } from './token-bucket';
 
 export function toActivity(message: OutgoingMessage) {

@@ -12,7 +12,7 @@ import {
 import type { ServiceClientCredentialsFactory } from 'botframework-connector';
 import * as restify from 'restify';
 import type { Core } from '../app';
-import type { ChatOutbox } from '../chat/ports';
+import type { ChatOutbox } from '../model/people';
 import { isLoopback, type Config } from '../config';
 import type { Logger } from '../log';
 import { mountLocalAndOperations } from '../playground/operations';

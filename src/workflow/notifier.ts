@@ -3,7 +3,7 @@
  * requester the outcome. A failed send is logged and never fails the request: the store is the truth.
  */
 import type { Command } from '../catalog/command';
-import type { ChatOutbox } from '../chat/ports';
+import type { ChatOutbox } from '../model/people';
 import type { Logger } from '../log';
 import type { RequestRecord } from '../model/request';
 import type { Store } from '../store/store';

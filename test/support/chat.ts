@@ -4,7 +4,7 @@
  */
 import { TestAdapter, type Activity } from 'botbuilder';
 import { createCore, type Core } from '../../src/app';
-import type { ChatOutbox } from '../../src/chat/ports';
+import type { ChatOutbox } from '../../src/model/people';
 import type { ConversationAddress, OutgoingMessage } from '../../src/model/people';
 import { ManualClock } from '../../src/clock';
 import { silentLogger } from '../../src/log';
