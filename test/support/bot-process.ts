@@ -1,6 +1,9 @@
 /** Starts `src/main.ts` as its own process (local mode, loopback) and resolves with its URL once it listens. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { SqliteStore } from '../../src/store/sqlite-store';
+import { demoTenant } from '../../src/tenant/sim/demo-tenant';
+import { SimulatedTenant } from '../../src/tenant/sim/simulated-tenant';
 
 export function startBotProcess(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; startedAt: number }> {
   const startedAt = performance.now();
@@ -42,9 +45,6 @@ export async function until<T>(read: () => Promise<T | undefined>, timeoutMs: nu
  * with ms2.contoso.com in the inventory.
  */
 export async function seedMediationWait(dataDir: string, syncDelayMs: number): Promise<void> {
-  const { SimulatedTenant } = await import('../../src/tenant/sim/simulated-tenant');
-  const { demoTenant } = await import('../../src/tenant/sim/demo-tenant');
-  const { SqliteStore } = await import('../../src/store/sqlite-store');
   const sim = new SimulatedTenant({ initial: demoTenant(), dataDir });
   sim.createDirectoryAccount({ upn: 'ms-two@contoso.com', displayName: 'MS Two', licenses: ['ENTERPRISEPREMIUM'], syncDelayMs });
   await sim.close();

@@ -81,7 +81,7 @@ describe('the HTTP edge', function () {
   it('says on /readyz whether the tenant backend can serve', async () => {
     const res = await fetch(`${bot.url}/readyz`);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { ready: true, backend: 'sim' });
+    assert.deepEqual(await res.json(), { ready: true, reasons: [], backend: 'sim', moduleVersion: 'simulated tenant (Skype for Business Online cmdlets, CCE era)' });
   });
 
   it('still serves a whole activity', async () => {
