@@ -12,7 +12,7 @@ describe('PowerShell backend decisions', () => {
     const c = PowerShellTenantConfig.parse({ PS_POOL_SIZE: '4', PS_COMMAND_TIMEOUT_S: '', OTHER: 'x' });
     assert.equal(c.PS_POOL_SIZE, 4);
     assert.equal(c.PS_COMMAND_TIMEOUT_S, 60);
-    assert.equal(c.PS_MAX_COMMANDS_PER_SESSION, 500);
+    assert.equal(c.PS_MAX_COMMANDS_PER_SESSION, 5000);
     assert.throws(() => PowerShellTenantConfig.parse({ PS_POOL_SIZE: '0' }));
   });
 

@@ -17,7 +17,8 @@ export const PowerShellTenantConfig = z.object({
   /** Per-command timeout; the process running a command past it is killed. */
   PS_COMMAND_TIMEOUT_S: count(1, 3600, 60),
   /** A session is replaced after this many commands (bounds leaks in long-lived module state). */
-  PS_MAX_COMMANDS_PER_SESSION: count(1, 1_000_000, 500),
+  // A new session costs a pwsh start and a connect (and, on the stand-in, a re-read of every change): recycle rarely.
+  PS_MAX_COMMANDS_PER_SESSION: count(1, 1_000_000, 5000),
   /** Import-Module MicrosoftTeams + Connect-MicrosoftTeams can take tens of seconds on a cold machine. */
   PS_CONNECT_TIMEOUT_S: count(1, 3600, 120),
   PWSH_PATH: optionalText,
