@@ -1,13 +1,13 @@
 /** Starts `src/main.ts` as its own process (local mode, loopback) and resolves with its URL once it listens. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import { demoTenant } from '../../src/tenant/sim/demo-tenant';
 import { SimulatedTenant } from '../../src/tenant/sim/simulated-tenant';
 
 export function startBotProcess(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; startedAt: number }> {
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
+  // One node process (not the tsx CLI, whose child would outlive a kill of the CLI).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', MicrosoftAppId: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
