@@ -16,7 +16,6 @@ import type { Store } from '../store/store';
 import type { TenantPort } from '../tenant/port';
 
 export type Risk = 'low' | 'medium' | 'high';
-export type CommandKind = 'check' | 'change' | 'batch' | 'decision';
 
 /** Operational settings a command's plan reads (from configuration). */
 export interface CommandSettings {
@@ -125,8 +124,4 @@ export type Command = CheckCommand | ChangeCommand | BatchCommand;
 /** Erases the input type so commands of different inputs can share one list. */
 export function defineCommand<Input extends Record<string, unknown>>(command: CheckCommand<Input> | ChangeCommand<Input> | BatchCommand<Input>): Command {
   return command as unknown as Command;
-}
-
-export function isChange(c: Command): c is ChangeCommand {
-  return c.kind === 'change';
 }

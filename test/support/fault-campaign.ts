@@ -15,6 +15,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { LocalConnector, post, teamsActivity, type ConnectorCall } from '../../src/cli/local-channel';
 import { finalStatuses, type RequestStatus } from '../../src/model/request';
+import { prng } from '../../src/tenant/sim/demo-tenant';
 import { faultPoints, type FaultPointName, type PlantedBug } from '../../src/workflow/faults';
 
 const alice = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Alice Operator', mri: '29:alice' };
@@ -71,24 +72,14 @@ export interface TrialResult {
   error?: string;
 }
 
-/** mulberry32: a small seeded generator, so a failing trial can be run again. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * In every 20 trials: each named point with each kill
  * mode (the card update at its first update, the approved card, and its third, the final card), then seeded random moments up to 2.5 s after the approval, alternating the kill modes.
  */
 export function planTrials(seed: number, count: number): TrialSpec[] {
-  const rand = seeded(seed);
+  // The demo tenant's seeded generator, so a failing trial can be run again.
+  const rand = prng(seed);
   const named = faultPoints.flatMap((point): { point: FaultPointName; nth: number }[] =>
     point === 'during-card-update' ? [{ point, nth: 1 }, { point, nth: 3 }] : [{ point, nth: 1 }]);
   const trials: TrialSpec[] = [];

@@ -33,6 +33,7 @@ describe('pwsh sessions do not outlive their bot', function () {
   const children: ChildProcess[] = [];
   const pwshPids: number[] = [];
   before(function () {
+    // Process groups and /proc start times, which the watchdog and reapOrphans read, are Linux's (CI runs on Linux, so it never skips there).
     if (process.platform !== 'linux') this.skip();
     requirePwsh(this);
   });

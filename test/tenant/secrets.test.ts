@@ -29,6 +29,7 @@ describe('secrets and the PowerShell children', function () {
     });
 
     it('starts pwsh (launcher and real process) with none of the bot\'s secrets in its environment', async function () {
+      // Reads the children's environment from /proc/<pid>/environ, which only Linux has (CI runs on Linux, so it never skips there).
       if (process.platform !== 'linux') this.skip();
       const saved = Object.fromEntries(Object.keys(secrets).map((k) => [k, process.env[k]]));
       Object.assign(process.env, secrets);

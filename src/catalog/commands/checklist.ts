@@ -9,10 +9,9 @@ import type { CheckItem } from '../../model/check';
 import { runNetworkChecklist } from '../../network/checklist';
 import { presentItems } from '../../network/present';
 import { mergeSites, networkRuntime } from '../../network/runtime';
-import { TenantError } from '../../tenant/port';
 import { defineCommand, type CommandContext } from '../command';
 import { SiteName } from '../fields';
-import { mediationDepartment } from './register-mediation-server';
+import { readRegistrations } from './register-mediation-server';
 
 /** How many voice users the report looks at for "users on sites" (bounded for large tenants). */
 const userSample = 200;
@@ -22,8 +21,7 @@ async function tenantSections(ctx: CommandContext): Promise<Record<string, Check
     try {
       return [section, await read()];
     } catch (err) {
-      const why = err instanceof TenantError ? err.message : (err as Error).message;
-      return [section, [{ check: section, status: 'fail', evidence: `could not be read: ${why}` }]];
+      return [section, [{ check: section, status: 'fail', evidence: `could not be read: ${(err as Error).message}` }]];
     }
   };
   const entries = await Promise.all([
@@ -69,15 +67,7 @@ async function tenantSections(ctx: CommandContext): Promise<Record<string, Check
       const sites = await ctx.store.listSites();
       const servers = sites.flatMap((s) => s.mediationServers.map((m) => ({ site: s, fqdn: m.fqdn })));
       if (!servers.length) return [{ check: 'Mediation Servers', status: 'warn', evidence: 'none in the site inventory', fix: 'add site <name> edge <fqdn> mediation <fqdn> <ip>' }];
-      const accounts = (await ctx.tenant.run('Get-CsOnlineUser', { Filter: `Department -eq '${mediationDepartment}'`, ResultSize: 500 })).output;
-      const registered = new Map<string, string | null>();
-      for (const a of accounts) {
-        try {
-          for (const r of (await ctx.tenant.run('Get-CsHybridMediationServer', { Identity: a.DisplayName })).output) if (r.Fqdn) registered.set(r.Fqdn.toLowerCase(), r.AccessProxyExternalFqdn);
-        } catch (err) {
-          if (!(err instanceof TenantError && err.kind === 'not-found')) throw err;
-        }
-      }
+      const registered = new Map((await readRegistrations(ctx)).filter((r) => r.Fqdn).map((r) => [r.Fqdn!.toLowerCase(), r.AccessProxyExternalFqdn]));
       return servers.map(({ site, fqdn }): CheckItem => {
         const edge = registered.get(fqdn.toLowerCase());
         if (edge === undefined) return { check: fqdn, status: 'fail', evidence: `site ${site.name}: not registered`, fix: `register mediation server ${fqdn}` };

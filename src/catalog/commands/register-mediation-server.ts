@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { Refusal } from '../../errors';
 import type { Site } from '../../model/inventory';
+import type { HybridMediationServer } from '../../tenant/cmdlets';
 import { TenantError } from '../../tenant/port';
 import { defineCommand, type ChangeCommand, type ReadContext } from '../command';
 import { Fqdn, planChanges, primarySipDomain, SiteName } from '../fields';
@@ -45,6 +46,17 @@ const observe: ChangeCommand<Input>['observe'] = async (ctx: ReadContext, input)
     AccessProxyExternalFqdn: registration ? registration.AccessProxyExternalFqdn : null,
   };
 };
+
+/** Every registration there is: Get-CsHybridMediationServer for each account the procedure marked (Department). */
+export async function readRegistrations(ctx: Pick<ReadContext, 'tenant'>): Promise<(HybridMediationServer & { account: string })[]> {
+  const accounts = (await ctx.tenant.run('Get-CsOnlineUser', { Filter: `Department -eq '${mediationDepartment}'`, ResultSize: 500 })).output;
+  const registrations: (HybridMediationServer & { account: string })[] = [];
+  for (const a of accounts) {
+    const r = await readOrNull(async () => (await ctx.tenant.run('Get-CsHybridMediationServer', { Identity: a.DisplayName })).output);
+    if (r) registrations.push({ ...r, account: a.DisplayName });
+  }
+  return registrations;
+}
 
 async function siteOf(ctx: ReadContext, name: string): Promise<Site> {
   const site = await ctx.store.getSite(name);

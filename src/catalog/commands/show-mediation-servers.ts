@@ -1,10 +1,8 @@
 /** show mediation servers: which of the inventory's Mediation Servers are registered online (seed step 9). */
 import { z } from 'zod';
 import { renderCard } from '../../cards/render';
-import type { HybridMediationServer } from '../../tenant/cmdlets';
-import { TenantError } from '../../tenant/port';
 import { defineCommand } from '../command';
-import { mediationDepartment } from './register-mediation-server';
+import { readRegistrations } from './register-mediation-server';
 
 export const showMediationServers = defineCommand({
   id: 'show-mediation-servers',
@@ -20,16 +18,7 @@ export const showMediationServers = defineCommand({
 
   async run(ctx) {
     const sites = await ctx.store.listSites();
-    // The accounts the procedure marked, and each one's registration.
-    const accounts = (await ctx.tenant.run('Get-CsOnlineUser', { Filter: `Department -eq '${mediationDepartment}'`, ResultSize: 500 })).output;
-    const registrations: (HybridMediationServer & { account: string })[] = [];
-    for (const a of accounts) {
-      try {
-        for (const r of (await ctx.tenant.run('Get-CsHybridMediationServer', { Identity: a.DisplayName })).output) registrations.push({ ...r, account: a.DisplayName });
-      } catch (err) {
-        if (!(err instanceof TenantError && err.kind === 'not-found')) throw err;
-      }
-    }
+    const registrations = await readRegistrations(ctx);
     const facts: { name: string; value: string }[] = [];
     let missing = 0;
     for (const site of sites) {

@@ -2,13 +2,13 @@
  * Tenants for the simulated backend: the contoso.com demo tenant, and a generator that makes tenants
  * of any size for tests and benchmarks. Deterministic: the same seed gives the same tenant.
  */
-import type { SimTenantState, SimUser } from './state';
+import { newSimUser, type SimTenantState, type SimUser } from './state';
 
 const firstNames = ['Adele', 'Alex', 'Allan', 'Diego', 'Grady', 'Henrietta', 'Isaiah', 'Johanna', 'Joni', 'Lee', 'Lidia', 'Lynne', 'Megan', 'Miriam', 'Nestor', 'Patti', 'Pradeep', 'Christie', 'Debra', 'Emily', 'Irvin', 'Jun', 'Sakura', 'Zrinka', 'Enrico', 'Amira', 'Olga', 'Tomás', 'Priya', 'Kenji'];
 const lastNames = ['Vance', 'Wilber', 'Deyoung', 'Siciliani', 'Archie', 'Mueller', 'Langer', 'Lauer', 'Sherman', 'Gu', 'Holloway', 'Robbins', 'Bowen', 'Caldwell', 'Wilke', 'Fernandez', 'Gupta', 'Cline', 'Berry', 'Braun', 'Sayers', 'Ito', 'Tanaka', 'Makovac', 'Rossi', 'Haddad', 'Petrova', 'García', 'Nair', 'Sato'];
 
 /** A tiny deterministic PRNG (mulberry32) so generated tenants are reproducible. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -29,23 +29,7 @@ function guid(rand: () => number): string {
 }
 
 function user(rand: () => number, domain: string, displayName: string, alias: string, licensed: boolean): SimUser {
-  const upn = `${alias}@${domain}`;
-  return {
-    Identity: guid(rand),
-    UserPrincipalName: upn,
-    SipAddress: `sip:${upn}`,
-    DisplayName: displayName,
-    Alias: alias,
-    AccountEnabled: true,
-    Licenses: licensed ? ['Teams', 'PhoneSystem'] : ['Teams'],
-    EnterpriseVoiceEnabled: false,
-    HostedVoiceMail: false,
-    OnPremLineURI: null,
-    HybridPSTNSite: null,
-    AllowInternationalCalls: true,
-    VoiceRoutingPolicy: null,
-    Department: null,
-  };
+  return newSimUser({ Identity: guid(rand), UserPrincipalName: `${alias}@${domain}`, DisplayName: displayName, Alias: alias, Licenses: licensed ? ['Teams', 'PhoneSystem'] : ['Teams'] });
 }
 
 export interface GenerateOptions {

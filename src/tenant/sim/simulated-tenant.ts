@@ -12,7 +12,7 @@ import { renderCall } from '../render';
 import { TenantError, type CmdletRun, type RunOptions, type TenantDescription, type TenantPort } from '../port';
 import { guidPattern } from './identity';
 import { matchesFilter, parseFilter } from './filter';
-import { featuresOf, isSynced, mediationServerDepartment, SimTenantState, skusOf, voiceRoutingPolicies, type SimUser } from './state';
+import { featuresOf, isSynced, mediationServerDepartment, newSimUser, SimTenantState, skusOf, voiceRoutingPolicies, type SimUser } from './state';
 import { SimStore, type Row } from './store';
 
 export const telUriPattern = /^tel:\+[1-9]\d{6,14}(;ext=\d{1,10})?$/;
@@ -82,21 +82,7 @@ export class SimulatedTenant implements TenantPort {
     const upn = account.upn.trim();
     const skus = [...account.licenses];
     const created: SimUser = {
-      Identity: randomUUID(),
-      UserPrincipalName: upn,
-      SipAddress: `sip:${upn}`,
-      DisplayName: account.displayName,
-      Alias: upn.split('@')[0] ?? upn,
-      AccountEnabled: true,
-      Licenses: featuresOf(skus),
-      AssignedLicenses: skus,
-      EnterpriseVoiceEnabled: false,
-      HostedVoiceMail: false,
-      OnPremLineURI: null,
-      HybridPSTNSite: null,
-      AllowInternationalCalls: true,
-      VoiceRoutingPolicy: null,
-      Department: null,
+      ...newSimUser({ Identity: randomUUID(), UserPrincipalName: upn, DisplayName: account.displayName, Alias: upn.split('@')[0] ?? upn, Licenses: featuresOf(skus), AssignedLicenses: skus }),
       ...(account.syncDelayMs > 0 ? { syncAt: new Date(this.clock.now().getTime() + account.syncDelayMs).toISOString() } : {}),
     };
     this.store.transaction(() => {

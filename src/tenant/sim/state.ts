@@ -84,3 +84,19 @@ export function isSynced(u: SimUser, now: Date): boolean {
   if (u.syncAt === undefined) return true;
   return Date.parse(u.syncAt) <= now.getTime() && skusOf(u).length > 0;
 }
+
+/** A new account as the directory creates it: not voice-enabled, no number, no site, no Department. */
+export function newSimUser(account: { Identity: string; UserPrincipalName: string; DisplayName: string; Alias: string; Licenses: string[]; AssignedLicenses?: string[] }): SimUser {
+  return {
+    ...account,
+    SipAddress: `sip:${account.UserPrincipalName}`,
+    AccountEnabled: true,
+    EnterpriseVoiceEnabled: false,
+    HostedVoiceMail: false,
+    OnPremLineURI: null,
+    HybridPSTNSite: null,
+    AllowInternationalCalls: true,
+    VoiceRoutingPolicy: null,
+    Department: null,
+  };
+}
