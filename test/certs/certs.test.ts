@@ -116,12 +116,17 @@ describe('certificates (node-forge), verified by OpenSSL', function () {
       }
       return { worst: Math.max(worst, performance.now() - last), ms: performance.now() - started };
     };
+    // Four keys at once, as a bulk of gateways would ask: made off the loop they overlap; held on it they add up.
     const ours = await worstGap(async () => {
-      const a = await createKeyAndCsr('a.contoso.com');
-      await importIssued({ fqdn: 'a.contoso.com', issuedPem: issueFromCsr(a.csrPem, ca), keyPem: a.keyPem, caPem: ca.certPem, password: 'p' });
+      const made = await Promise.all(['a', 'b', 'c', 'd'].map((name) => createKeyAndCsr(`${name}.contoso.com`)));
+      await importIssued({ fqdn: 'a.contoso.com', issuedPem: issueFromCsr(made[0]!.csrPem, ca), keyPem: made[0]!.keyPem, caPem: ca.certPem, password: 'p' });
     });
-    // The same key made synchronously, on the same machine at the same moment: what holding the loop looks like.
-    const held = await worstGap(async () => generateKeyPairSync('rsa', { modulusLength: 2048 }));
-    assert.ok(ours.worst < held.worst / 2, `the event loop waited ${ours.worst.toFixed(0)} ms with ours, ${held.worst.toFixed(0)} ms with a synchronous key`);
+    // The same four keys made synchronously, on the same machine at the same moment: what holding the loop looks like.
+    const held = await worstGap(async () => {
+      for (let i = 0; i < 4; i++) generateKeyPairSync('rsa', { modulusLength: 2048 });
+    });
+    // What the timer was late by, beyond its own 10 ms period.
+    const late = (gap: number): number => Math.max(0, gap - 10);
+    assert.ok(late(ours.worst) < late(held.worst) / 2, `the event loop was held ${late(ours.worst).toFixed(0)} ms with ours, ${late(held.worst).toFixed(0)} ms with four synchronous keys`);
   });
 });
