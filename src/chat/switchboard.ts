@@ -10,7 +10,7 @@ import type { BatchCommand, ChangeCommand, Command, CommandContext, CommandSetti
 import type { Clock } from '../clock';
 import { oneLine, Refusal } from '../errors';
 import { parseCommand } from '../grammar/grammar';
-import type { Logger } from '../log';
+import { withLogFields, type Logger } from '../log';
 import type { Actor, CardJson, OutgoingMessage } from '../model/people';
 import type { RequestRecord } from '../model/request';
 import type { Store } from '../store/store';
@@ -104,7 +104,7 @@ export class Switchboard {
       if (!turn.actor) throw new Refusal('no-identity');
       await this.deps.store.saveConversation(turn.conversationKey, turn.conversation);
       if (turn.personal) await this.deps.store.saveConversation(`user:${turn.actor.id.toLowerCase()}`, turn.conversation);
-      await work(turn.actor);
+      await withLogFields({ user: turn.actor.id }, () => work(turn.actor!));
     } catch (err) {
       if (err instanceof Refusal) {
         await say(oneLine(err.message));
@@ -228,6 +228,7 @@ export class Switchboard {
       await turn.reply({ text: `You already asked for this: ${request.id} is ${request.status}.`, card });
       return `Already requested as ${request.id}.`;
     }
+    this.deps.log.info({ requestId: request.id, command: command.id, target: request.plan.target, requester: request.requester.id }, 'request filed');
     const activityId = await turn.reply({ text: `${request.id}: ${command.title} for ${request.plan.target} is waiting for an approver.`, card });
     if (activityId) await this.deps.store.addCard(request.id, { conversation: turn.conversation, activityId });
     await this.sendToApprovers(turn, request.id, card);
@@ -244,6 +245,7 @@ export class Switchboard {
       const card = await this.deps.notifier.cardFor(requestId);
       return card ? { card } : { text: err.message };
     }
+    this.deps.log.info({ requestId: decided.id, approver: actor.id, status: decided.status }, decided.status === 'approved' ? 'request approved' : 'request rejected');
     const card = (await this.deps.notifier.cardFor(decided.id))!;
     // Answer the click first; the other copies of the card and the run follow.
     setImmediate(() => {

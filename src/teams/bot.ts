@@ -13,6 +13,7 @@ import type { CardActionResult } from '../chat/card-actions';
 import type { IncomingFile } from '../model/people';
 import type { Switchboard } from '../chat/switchboard';
 import type { Store } from '../store/store';
+import { withLogFields } from '../log';
 import { parseIdentity, readAttachments } from './activity';
 import { toActivity } from './outbox';
 
@@ -38,6 +39,11 @@ export class SwitchboardBot extends TeamsActivityHandler {
       if (seenKey) await this.store.firstSighting(seenKey, new Date());
       await next();
     });
+  }
+
+  /** Every line logged during the turn names its activity and conversation. */
+  override async run(ctx: TurnContext): Promise<void> {
+    await withLogFields({ activityId: ctx.activity.id ?? '', conversation: ctx.activity.conversation?.id ?? '' }, () => super.run(ctx));
   }
 
   protected override async onAdaptiveCardInvoke(ctx: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {

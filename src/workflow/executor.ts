@@ -8,7 +8,7 @@
 import type { BatchCommand, ChangeCommand, Command, ReadContext } from '../catalog/command';
 import type { Clock } from '../clock';
 import { oneLine } from '../errors';
-import type { Logger } from '../log';
+import { withLogFields, type Logger } from '../log';
 import type { CallStep, Outcome, Plan, RecordStep, VerificationItem, WaitStep } from '../model/plan';
 import type { RequestRecord, StepProgress } from '../model/request';
 import type { BatchItemRecord, Store } from '../store/store';
@@ -58,7 +58,7 @@ export class Executor {
   /** Starts a request in the background; the caller (an invoke) does not wait. */
   schedule(requestId: string): void {
     if (this.closed) return;
-    const p = this.execute(requestId).catch((err) => this.log.error({ err, requestId }, 'execution crashed'));
+    const p = withLogFields({ requestId }, () => this.execute(requestId)).catch((err) => this.log.error({ err, requestId }, 'execution crashed'));
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
   }
@@ -126,7 +126,10 @@ export class Executor {
       detail: { position: current.position },
     });
     if (!claimed) return;
-    if (current.status !== 'waiting') await this.notifier.refreshCards(claimed);
+    if (current.status !== 'waiting') {
+      this.log.info({ command: current.command, subject: current.plan.subject, attempt: claimed.attempt, position: current.position }, interrupted ? 'resuming an interrupted request' : 'running an approved request');
+      await this.notifier.refreshCards(claimed);
+    }
 
     const finished = command.kind === 'batch' ? await this.runBatch(claimed, command, interrupted) : await this.runRequest(claimed, command, interrupted);
     if (finished) {
@@ -204,6 +207,7 @@ export class Executor {
       progress.status = 'running';
       progress.attempts += 1;
       progress.startedAt = this.clock.now().toISOString();
+      this.log.info({ step: pos + 1, of: plan.steps.length, attempt: progress.attempts }, `step ${pos + 1}: ${step.title}`);
       if (step.kind === 'record') {
         if (!(await save(pos, steps))) return { kind: 'fenced' };
         await this.recordSite(r, step);
@@ -290,6 +294,7 @@ export class Executor {
     progress.polls = (progress.polls ?? 0) + 1;
     if (result.met) {
       progress.output = result.output;
+      this.log.info({ step: pos + 1, polls: progress.polls }, `condition met: ${step.title}`);
       return undefined;
     }
     const elapsed = now.getTime() - new Date(progress.waitStartedAt).getTime();
@@ -307,6 +312,7 @@ export class Executor {
     }
     const parked = await this.store.park(r.id, r.attempt, new Date(now.getTime() + delay), pos, steps);
     if (!parked) return { kind: 'fenced' };
+    this.log.info({ step: pos + 1, polls: progress.polls, nextPollAt: parked.nextRunAt }, `waiting: ${step.title}`);
     if (progress.polls === 1) await this.notifier.tellProgress(parked, `${r.id}: waiting for ${step.title.toLowerCase()} (checked every few minutes, up to ${Math.round(step.deadlineMs / 60_000)} min). The card shows each check.`);
     await this.notifier.refreshCards(parked);
     this.wake(parked);
@@ -477,6 +483,8 @@ export class Executor {
   }
 
   private async auditRun(r: RequestRecord, record: CmdletRunRecord, pos: number): Promise<void> {
+    // The command as bound (secrets already redacted by the runner), as the audit keeps it.
+    this.log.info({ step: pos + 1, command: record.command, session: record.session, ms: Math.round(record.durationMs), attempts: record.attempts, ...(record.error ? { error: record.error } : {}) }, `cmdlet ${record.outcome}`);
     await this.store.appendAudit({
       at: this.clock.now().toISOString(), actor: 'system', event: 'cmdlet.run', requestId: r.id, subject: r.plan.subject,
       code: record.outcome, detail: { ...record, step: pos + 1 },
@@ -489,6 +497,8 @@ export class Executor {
       detail: { attempt: r.attempt, ...outcome },
     });
     if (!done) this.log.warn({ requestId: r.id, attempt: r.attempt }, 'a newer attempt holds this request; result dropped');
+    else if (status === 'verified') this.log.info({ note: outcome.note }, 'request verified');
+    else this.log.warn({ error: outcome.error }, status === 'stale' ? 'request went stale: the tenant changed since approval, nothing ran' : 'request failed');
     return done;
   }
 }

@@ -7,7 +7,7 @@ import { createCore, type Core } from '../../src/app';
 import type { ChatOutbox } from '../../src/model/people';
 import type { ConversationAddress, OutgoingMessage } from '../../src/model/people';
 import { ManualClock } from '../../src/clock';
-import { silentLogger } from '../../src/log';
+import { silentLogger, type Logger } from '../../src/log';
 import { SwitchboardBot } from '../../src/teams/bot';
 import { demoTenant } from '../../src/tenant/sim/demo-tenant';
 import { SimulatedTenant } from '../../src/tenant/sim/simulated-tenant';
@@ -47,6 +47,7 @@ export interface HarnessOptions {
   tenant?: TenantPort;
   dataDir?: string;
   clock?: ManualClock;
+  log?: Logger;
 }
 
 export class ChatHarness {
@@ -72,7 +73,7 @@ export class ChatHarness {
         DATA_DIR: h.dataDir,
       },
       outbox: h.outbox,
-      log: silentLogger,
+      log: options.log ?? silentLogger,
       clock: h.clock,
       tenant,
     });
