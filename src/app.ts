@@ -6,12 +6,14 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createGatewayCertificates } from './certs/gateway-certificates';
 import { commands, findCommand } from './catalog/index';
 import { Switchboard } from './chat/switchboard';
 import type { ChatOutbox } from './model/people';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { Logger } from './log';
+import { networkRuntime } from './network/runtime';
 import { SqliteStore } from './store/sqlite-store';
 import type { Store } from './store/store';
 import { demoTenant } from './tenant/sim/demo-tenant';
@@ -30,6 +32,8 @@ export interface Core {
   requests: RequestService;
   executor: Executor;
   notifier: RequestNotifier;
+  /** Gateway keys and PFX files (seed step 2); the edge serves their one-time links at /download/. */
+  certificates: ReturnType<typeof createGatewayCertificates>;
   /** Expires overdue requests and resumes interrupted ones; runs at start and then periodically. */
   maintain(): Promise<void>;
   close(): Promise<void>;
@@ -37,6 +41,7 @@ export interface Core {
 
 export type CoreConfig = Pick<Config, 'APPROVER_IDS' | 'ALLOW_SELF_APPROVAL' | 'APPROVAL_TTL_HOURS' | 'ALLOWED_TENANT_IDS' | 'TENANT_BACKEND' | 'DATA_DIR'> &
   Partial<Pick<Config, 'ACCOUNT_SYNC_POLL_S' | 'ACCOUNT_SYNC_DEADLINE_MIN'>> &
+  Partial<Pick<Config, 'KEY_STORE_SECRET' | 'KEY_STORE_SECRET_FILE' | 'DOWNLOAD_LINK_TTL_MINUTES' | 'PUBLIC_URL'>> &
   Partial<Pick<Config, 'AUDIT_KEY' | 'AUDIT_KEY_FILE' | 'AUDIT_CHECKPOINT_FILE' | 'AUDIT_CHECKPOINT_EVERY' | 'AUDIT_VERIFY_INTERVAL_S' | 'AUDIT_FULL_VERIFY_HOURS'>>;
 
 /**
@@ -103,14 +108,15 @@ export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox;
   const heartbeat = setInterval(() => void store.heartbeat(instanceId, clock.now()).catch((err) => args.log.warn({ err }, 'instance heartbeat failed')), heartbeatMs);
   heartbeat.unref();
   const notifier = new RequestNotifier(store, args.outbox, args.log, findCommand);
-  const executor = new Executor(store, tenant, notifier, clock, args.log, findCommand);
+  const certificates = createGatewayCertificates(c, async () => networkRuntime(), (message) => args.log.warn(message));
+  const executor = new Executor(store, tenant, notifier, clock, args.log, findCommand, certificates);
   const switchboard = new Switchboard({
-    store, tenant, requests, executor, notifier, outbox: args.outbox, clock, log: args.log, commands,
+    store, tenant, requests, executor, notifier, certificates, outbox: args.outbox, clock, log: args.log, commands,
     allowedTenantIds: args.config.ALLOWED_TENANT_IDS, approverIds: args.config.APPROVER_IDS,
     settings: { accountSync: { firstPollMs: (args.config.ACCOUNT_SYNC_POLL_S ?? 15) * 1000, deadlineMs: (args.config.ACCOUNT_SYNC_DEADLINE_MIN ?? 60) * 60_000 } },
   });
   return {
-    switchboard, store, tenant, requests, executor, notifier,
+    switchboard, store, tenant, requests, executor, notifier, certificates,
     async maintain() {
       // Dead processes (and their pwsh sessions) are gone before recovery reads the tenant back.
       await takeOverDeadInstances(store, dataDir, instanceId, clock, args.log);

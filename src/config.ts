@@ -24,6 +24,8 @@ export const ConfigSchema = z
   .object({
     PORT: z.coerce.number().int().min(0, "must be 0 (any free port) or a port number").max(65535).default(3978),
     HOST: z.string().min(1).optional(),
+    /** The address people reach the bot at, e.g. https://switchboard.contoso.com: one-time PFX links point there. */
+    PUBLIC_URL: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.url({ protocol: /^https?$/, error: 'must be the bot\'s http(s) address, e.g. https://switchboard.contoso.com' }).optional()),
     MicrosoftAppId: z.string().trim().default(''),
     MicrosoftAppPassword: z.string().default(''),
     MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('SingleTenant'),

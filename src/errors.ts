@@ -18,6 +18,7 @@ export const refusalMessages = {
   'request-held': 'An open request already holds that change.',
   'missing-input': 'Some details are missing.',
   'procedure-rule': 'That breaks a rule of the Cloud Connector procedure.',
+  'not-configured': 'This bot is not set up for that.',
 } as const;
 
 export type RefusalCode = keyof typeof refusalMessages;

@@ -45,7 +45,7 @@ describe('add gateway and gateway config', () => {
     const card = cardText(cardOf(reply));
     assert.match(card, /Gateway gw1\.contoso\.com\n\(none\) → TLS port 5061, trunks to ms1\.contoso\.com, ms2\.contoso\.com at priority 1/);
     assert.match(card, /Port 5061 is the gateway's own listening port \(set on the gateway\); its trunks reach each Mediation Server on TLS 5067\./);
-    assert.match(card, /MTLS[\s\S]*export the CCE root CA and import it on the gateway[\s\S]*CN and SAN are gw1\.contoso\.com\. cert request gw1\.contoso\.com will issue it/);
+    assert.match(card, /MTLS[\s\S]*export the CCE root CA and import it on the gateway[\s\S]*CN and SAN are gw1\.contoso\.com\. cert request gw1\.contoso\.com makes its key and CSR, cert import gw1\.contoso\.com the PFX/);
     assert.deepEqual((await chat.core.store.getSite('Seattle'))!.gateways, [], 'nothing recorded before approval');
 
     assert.match(await approveAndSettle(chat, reply!.text), /done and verified for Gateway gw1\.contoso\.com of site Seattle: Gateway gw1\.contoso\.com TLS port 5061, trunks to ms1\.contoso\.com, ms2\.contoso\.com at priority 1\.$/);

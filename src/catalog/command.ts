@@ -14,6 +14,7 @@ import type { Actor, IncomingFile, OutgoingMessage } from '../model/people';
 import type { Plan } from '../model/plan';
 import type { Store } from '../store/store';
 import type { TenantPort } from '../tenant/port';
+import type { GatewayCertificates } from '../certs/gateway-certificates';
 
 export type Risk = 'low' | 'medium' | 'high';
 
@@ -29,6 +30,8 @@ export interface CommandContext {
   store: Store;
   clock: Clock;
   settings: CommandSettings;
+  /** Gateway keys and PFX files the bot holds (seed step 2, MTLS). */
+  certificates: GatewayCertificates;
   actor: Actor;
   isApprover: boolean;
   /** The whole catalog (help lists it; passed in so no command imports the catalog's index). */
@@ -42,7 +45,7 @@ export interface CommandContext {
 }
 
 /** What the runner gives a change command when it reads the tenant back: no actor, no chat. */
-export type ReadContext = Pick<CommandContext, 'tenant' | 'store' | 'clock'>;
+export type ReadContext = Pick<CommandContext, 'tenant' | 'store' | 'clock' | 'certificates'>;
 
 interface CommandBase<Input extends Record<string, unknown>> {
   /** kebab-case id, also the card action name. */

@@ -3,6 +3,9 @@ import type { Command } from './command';
 import { approve } from './commands/approve';
 import { assignSite } from './commands/assign-site';
 import { certRoot } from './commands/cert-root';
+import { certImport } from './commands/cert-import';
+import { certIssue } from './commands/cert-issue';
+import { certRequest } from './commands/cert-request';
 import { checkDnsCommand } from './commands/check-dns';
 import { checkGatewayCommand } from './commands/check-gateway';
 import { checkPortsCommand } from './commands/check-ports';
@@ -33,7 +36,7 @@ export const commands: readonly Command[] = [
   showDomains, showHybrid, configureHybrid,
   enableVoice, disableVoice, internationalCalling, assignSite,
   registerMediationServer, showMediationServers,
-  checkDnsCommand, checkPortsCommand, checkGatewayCommand, certRoot,
+  checkDnsCommand, checkPortsCommand, checkGatewayCommand, certRoot, certRequest, certImport, certIssue,
   addSite, showSites, site, usersWithoutSite, addGateway, gatewayConfig,
   bulkEnable, checklist,
 ];

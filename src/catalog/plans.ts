@@ -3,7 +3,7 @@
  * PowerShell lines the approver reads, with the locks the request holds while it is open.
  */
 import type { Site } from '../model/inventory';
-import type { CallStep, Expectation, FromStep, Plan, PlannedChange, RecordStep, Step, WaitCondition, WaitStep } from '../model/plan';
+import type { CallStep, CertificateStep, Expectation, FromStep, Plan, PlannedChange, RecordStep, Step, WaitCondition, WaitStep } from '../model/plan';
 import { cmdlets, isCmdletName, type CmdletName, type CmdletParams } from '../tenant/cmdlets';
 import { psValue, renderCall } from '../tenant/render';
 
@@ -57,7 +57,17 @@ export function renderStep(step: Step): string {
     }
     case 'record':
       return `# record site ${step.site.name} in Switchboard's site inventory`;
+    case 'certificate':
+      return {
+        request: `# new 2048-bit RSA key for ${step.gateway} (kept encrypted by Switchboard) and a CSR with CN and DNS SAN ${step.gateway}, sent to you as ${step.gateway}.csr`,
+        import: `# check the issued certificate against the key, ${step.gateway}, the Cloud Connector root and its dates, then a PFX with key and chain: a one-time link and its password, sent to you apart`,
+        issue: `# new key and CSR for ${step.gateway}, signed by the lab CA Switchboard holds, then a PFX with key and chain: a one-time link and its password, sent to you apart`,
+      }[step.operation];
   }
+}
+
+export function certificateStep(operation: CertificateStep['operation'], gateway: string, title: string, certificatePem?: string): CertificateStep {
+  return { kind: 'certificate', title, operation, gateway, ...(certificatePem ? { certificatePem } : {}), repeatSafe: true };
 }
 
 /** A plan from its parts; locks default to one per changed property of the subject. */

@@ -142,7 +142,8 @@ export interface ImportInput {
   keyPem: string;
   /** The root CA (and any intermediates) the certificate must chain to. */
   caPem: string;
-  password: string;
+  /** Without a password, only the checks run (what the approver is shown); no PFX is made. */
+  password?: string;
   now?: Date;
 }
 
@@ -182,7 +183,7 @@ export async function importIssued(input: ImportInput): Promise<ImportResult> {
   items.push(verdict.ok ? { check: 'chain', status: 'pass', evidence: verdict.detail } : { check: 'chain', status: 'fail', evidence: verdict.detail, fix: 'have the certificate issued by the Cloud Connector CA (its root is what `cert root` shows)' });
   items.push(validityItem(facts, now));
   items.push(ekuItem(facts));
-  if (items.some((i) => i.status === 'fail')) return { items, facts };
+  if (items.some((i) => i.status === 'fail') || input.password === undefined) return { items, facts };
   const pfx = await buildPfx({ keyPem: input.keyPem, chainPem: [...new Set(chain.concat(roots))], password: input.password, friendlyName: fqdn });
   return { items, facts, pfx };
 }

@@ -76,15 +76,19 @@ export class KeyStore {
     return { item, content: Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]) };
   }
 
-  /** The newest stored item of a kind for a gateway, e.g. the key `cert import` must match. */
-  latest(kind: StoredKind, subject: string): StoredItem | undefined {
+  /** The stored items of a kind for a gateway, oldest first. */
+  list(kind: StoredKind, subject: string): StoredItem[] {
     return fs
       .readdirSync(this.options.dir)
       .filter((f) => f.endsWith('.json'))
       .map((f) => ItemMeta.safeParse(JSON.parse(fs.readFileSync(path.join(this.options.dir, f), 'utf8'))))
       .flatMap((r) => (r.success && r.data.kind === kind && r.data.subject === subject ? [r.data] : []))
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-      .at(-1);
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** The newest stored item of a kind for a gateway. */
+  latest(kind: StoredKind, subject: string): StoredItem | undefined {
+    return this.list(kind, subject).at(-1);
   }
 
   /** A one-time link token for a stored item. */

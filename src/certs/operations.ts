@@ -4,7 +4,8 @@
  * leaves only as a one-time link, and its password is returned apart from the link so the two can be
  * sent in separate messages. Nothing here logs or returns a private key.
  */
-import { createKeyAndCsr, importIssued, issueFromCsr, type CaMaterial } from './authority';
+import { createKeyAndCsr, importIssued, issueFromCsr, pemBlocks, type CaMaterial } from './authority';
+import { certificateMatchesKey } from './keys';
 import type { CheckItem } from '../model/check';
 import { newPfxPassword, type KeyStore } from './key-store';
 
@@ -39,10 +40,33 @@ export async function requestCertificate(fqdn: string, deps: Pick<CertDeps, 'key
   return { csrPem, keyId: item.id };
 }
 
-/** Checks the issued certificate against the latest key of `cert request <fqdn>`; a PFX link when all pass. */
+/**
+ * The held key of `cert request <fqdn>` that the certificate was issued for: any of them, newest first, so
+ * a CSR submitted before a second `cert request` still imports. Without a match, the newest key, which
+ * the import's own check then fails with its reason.
+ */
+export function keyForCertificate(fqdn: string, issuedPem: string, keyStore: KeyStore): { id: string; keyPem: string } | undefined {
+  const leaf = pemBlocks(issuedPem)[0];
+  const keys = keyStore.list('private-key', fqdn).reverse().flatMap((item) => {
+    const found = keyStore.get(item.id);
+    return found ? [{ id: item.id, keyPem: found.content.toString('utf8') }] : [];
+  });
+  if (leaf) {
+    for (const key of keys) {
+      try {
+        if (certificateMatchesKey(leaf, key.keyPem)) return key;
+      } catch {
+        break; // not a readable certificate: the import's checks say so
+      }
+    }
+  }
+  return keys[0];
+}
+
+/** Checks the issued certificate against the key of `cert request <fqdn>` it was made for; a PFX link when all pass. */
 export async function importCertificate(fqdn: string, issuedPem: string, deps: CertDeps): Promise<{ items: CheckItem[]; delivery?: PfxDelivery }> {
-  const keyItem = deps.keyStore.latest('private-key', fqdn);
-  const key = keyItem ? deps.keyStore.get(keyItem.id) : undefined;
+  const found = keyForCertificate(fqdn, issuedPem, deps.keyStore);
+  const key = found ? { content: Buffer.from(found.keyPem) } : undefined;
   if (!key) throw new CertificateOperationError(`There is no key for ${fqdn}: run cert request ${fqdn} first and have its CSR signed.`);
   if (deps.roots.length === 0) throw new CertificateOperationError('No Cloud Connector root CA is configured (CCE_ROOT_CA_FILE): the chain cannot be checked.');
   const password = newPfxPassword();

@@ -11,6 +11,7 @@ import type { Clock } from '../clock';
 import { oneLine, Refusal } from '../errors';
 import { parseCommand } from '../grammar/grammar';
 import { withLogFields, type Logger } from '../log';
+import type { GatewayCertificates } from '../certs/gateway-certificates';
 import type { Actor, CardJson, OutgoingMessage } from '../model/people';
 import type { RequestRecord } from '../model/request';
 import type { Store } from '../store/store';
@@ -30,6 +31,7 @@ export interface SwitchboardDeps {
   requests: RequestService;
   executor: Executor;
   notifier: RequestNotifier;
+  certificates: GatewayCertificates;
   outbox: ChatOutbox;
   clock: Clock;
   log: Logger;
@@ -138,6 +140,7 @@ export class Switchboard {
       store: this.deps.store,
       clock: this.deps.clock,
       settings: this.deps.settings,
+      certificates: this.deps.certificates,
       actor,
       isApprover: this.deps.requests.isApprover(actor),
       commands: this.deps.commands,

@@ -11,7 +11,7 @@ export interface ConnectorCall {
   conversationId: string;
   /** replyToId for a POST reply, the activity id for a PUT. */
   activityId?: string;
-  body: { id?: string; type?: string; text?: string; attachments?: { contentType: string; content: unknown }[]; replyToId?: string };
+  body: { id?: string; type?: string; text?: string; attachments?: { contentType: string; name?: string; content: unknown }[]; replyToId?: string };
   /** The id the connector assigned (POST) or kept (PUT). */
   id: string;
 }

@@ -64,7 +64,24 @@ export interface RecordStep {
   repeatSafe: true;
 }
 
-export type Step = CallStep | WaitStep | RecordStep;
+/**
+ * Makes a gateway's key and CSR, or packs its issued certificate into a PFX (seed step 2, MTLS). What it
+ * makes is kept encrypted by the bot and handed to the requester alone (a file, a one-time link and its
+ * password in separate messages); nothing secret is stored with the request.
+ */
+export interface CertificateStep {
+  kind: 'certificate';
+  title: string;
+  operation: 'request' | 'import' | 'issue';
+  /** The gateway FQDN: the certificate's CN and DNS SAN. */
+  gateway: string;
+  /** import: the issued certificate (public), with any intermediates, PEM. */
+  certificatePem?: string;
+  /** Running it again makes a fresh key or PFX; an earlier one that reached the requester still works. */
+  repeatSafe: true;
+}
+
+export type Step = CallStep | WaitStep | RecordStep | CertificateStep;
 
 /** One read-back check: every property the change promises (changed or already right), and facts like VoicePolicy HybridVoice. */
 export interface Expectation {

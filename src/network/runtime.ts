@@ -8,6 +8,7 @@ import { demoNetwork } from './demo-network';
 import { loadNetworkMaterial, NetworkConfig } from './config';
 import type { Inventory, Site } from './inventory-types';
 import type { ClientCertificate, NetworkPort } from './port';
+import type { CaMaterial } from '../certs/authority';
 import { RealNetwork } from './real';
 import { fromModelSite } from './model-sites';
 import type { Site as ModelSite } from '../model/inventory';
@@ -17,6 +18,8 @@ export interface NetworkRuntime {
   /** Where no site of that name is in the bot's store. */
   inventory: Inventory;
   roots: string[];
+  /** Labs only: the CA key `cert issue` signs with (the demo network's own CA, or CCE_CA_KEY_FILE). */
+  labCa?: CaMaterial;
   clientCert?: ClientCertificate;
   probeTimeoutMs: number;
   gatewayTimeoutMs: number;
@@ -28,7 +31,7 @@ let current: Promise<NetworkRuntime> | undefined;
 
 async function demoRuntime(): Promise<NetworkRuntime> {
   const demo = await demoNetwork();
-  return { port: demo.network, inventory: demo.inventory, roots: [demo.ca.certPem], clientCert: demo.clientCert, probeTimeoutMs: 1500, gatewayTimeoutMs: 3000, where: 'the simulated demo network' };
+  return { port: demo.network, inventory: demo.inventory, roots: [demo.ca.certPem], labCa: demo.ca, clientCert: demo.clientCert, probeTimeoutMs: 1500, gatewayTimeoutMs: 3000, where: 'the simulated demo network' };
 }
 
 /** Called once at start; throws NetworkConfigError (one line) for a file that cannot be used. */
@@ -42,6 +45,7 @@ export function configureNetworkRuntime(config: NetworkConfig): void {
     port: new RealNetwork({ dnsServers: config.NETWORK_DNS_SERVERS, dnsTimeoutMs: config.NETWORK_DNS_TIMEOUT_MS }),
     inventory: m.inventory ?? { sipDomain: 'contoso.com', sites: [] },
     roots: m.roots,
+    ...(m.caKeyPem && m.roots[0] ? { labCa: { certPem: m.roots[0], keyPem: m.caKeyPem } } : {}),
     ...(m.clientCert ? { clientCert: m.clientCert } : {}),
     probeTimeoutMs: config.NETWORK_PROBE_TIMEOUT_MS,
     gatewayTimeoutMs: Math.max(3000, config.NETWORK_PROBE_TIMEOUT_MS * 2),

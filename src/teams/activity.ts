@@ -40,7 +40,7 @@ const Attachment = z.object({ contentType: z.string(), name: z.string().max(255)
 const TeamsFileInfo = z.object({ downloadUrl: z.url(), fileType: z.string().optional() });
 
 /**
- * Reads a message's text attachments (CSV for bulk work). Teams gives a personal-chat file as a
+ * Reads a message's text attachments (CSV for bulk work, a Base-64 certificate for cert import). Teams gives a personal-chat file as a
  * short-lived download URL; it is fetched with a timeout and a size cap. Anything else is ignored.
  */
 export async function readAttachments(activity: { attachments?: unknown }): Promise<IncomingFile[]> {
@@ -49,7 +49,8 @@ export async function readAttachments(activity: { attachments?: unknown }): Prom
   const files: IncomingFile[] = [];
   for (const a of list.data) {
     const name = a.name ?? 'attachment';
-    if (/^text\/(csv|plain)$/i.test(a.contentType) && typeof a.content === 'string') {
+    // CSV for bulk work; a Base-64 certificate (.cer, .pem, .crt) for cert import.
+    if (/^(text\/(csv|plain)|application\/(pkix-cert|x-x509-ca-cert|x-pem-file))$/i.test(a.contentType) && typeof a.content === 'string') {
       if (a.content.length <= maxFileBytes) files.push({ name, contentType: a.contentType.toLowerCase(), text: a.content });
       continue;
     }
@@ -59,7 +60,8 @@ export async function readAttachments(activity: { attachments?: unknown }): Prom
       try {
         const res = await fetch(info.data.downloadUrl, { signal: AbortSignal.timeout(10_000) });
         const text = res.ok ? await res.text() : '';
-        if (res.ok && text.length <= maxFileBytes) files.push({ name, contentType: 'text/csv', text });
+        const certificate = /^(cer|crt|pem)$/i.test(info.data.fileType ?? '');
+        if (res.ok && text.length <= maxFileBytes) files.push({ name, contentType: certificate ? 'application/pkix-cert' : 'text/csv', text });
       } catch {
         // An unreachable or expired link is as if no file came; the command says what it needs.
       }

@@ -102,6 +102,19 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
     res.send(200, { ok: true, backend: core.tenant.backend });
     next();
   });
+  // One-time links to a gateway's PFX (cert import, cert issue). Opening the link shows a button, and only
+  // the button's POST spends the token: a link preview or a mail scanner fetching the URL spends nothing.
+  server.get('/download/*', (_req, res, next) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': "default-src 'none'; form-action 'self'" });
+    res.end('<!doctype html><meta charset="utf-8"><title>Switchboard download</title><p>This link downloads a file once.</p><form method="post"><button type="submit">Download</button></form>');
+    next();
+  });
+  server.post('/download/*', (req, res, next) => {
+    const answer = core.certificates.download(req.url ?? '');
+    res.writeHead(answer.status, { ...answer.headers, 'Referrer-Policy': 'no-referrer' });
+    res.end(answer.body);
+    next();
+  });
   // /readyz, the shutdown drain, and in local mode the playground with its local Connector endpoints.
   let url = '';
   const extras = mountLocalAndOperations(server, { config, store: core.store, tenant: core.tenant, log, selfUrl: () => url });
@@ -117,6 +130,7 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
     process.stderr.write(`${line}\n!! LOCAL MODE: Bot Framework authentication is OFF (MicrosoftAppId is empty).\n!! Anyone who reaches ${url} can act as any user. Bound to loopback only.\n${line}\n`);
     log.warn(`LOCAL MODE: Bot Framework authentication is OFF (MicrosoftAppId is empty). Listening on ${url}/api/messages only. Do not expose this port.`);
     extras.announce(url);
+    core.certificates.listeningAt(url);
   } else {
     log.info(`Listening on ${url}/api/messages`);
   }

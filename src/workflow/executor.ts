@@ -9,8 +9,10 @@ import type { BatchCommand, ChangeCommand, Command, ReadContext } from '../catal
 import type { Clock } from '../clock';
 import { oneLine } from '../errors';
 import { withLogFields, type Logger } from '../log';
-import type { CallStep, Outcome, Plan, RecordStep, VerificationItem, WaitStep } from '../model/plan';
+import type { GatewayCertificates } from '../certs/gateway-certificates';
+import type { CallStep, CertificateStep, Outcome, Plan, RecordStep, VerificationItem, WaitStep } from '../model/plan';
 import type { RequestRecord, StepProgress } from '../model/request';
+import type { CheckItem } from '../model/check';
 import type { BatchItemRecord, Store } from '../store/store';
 import { renderCall } from '../tenant/render';
 import { TenantError, type CmdletRunRecord, type TenantPort } from '../tenant/port';
@@ -35,7 +37,7 @@ export function commandBoundMs(timeoutMs: number): number {
   return attempts * timeoutMs + (attempts - 1) * maxDelayMs + commandKillMs;
 }
 /** What running one plan's steps came to, before the request is finished. */
-type StepsResult = { kind: 'done' } | { kind: 'parked' } | { kind: 'fenced' } | { kind: 'final'; status: 'verified' | 'failed' | 'stale'; outcome: Outcome };
+type StepsResult = { kind: 'done'; checks: VerificationItem[] } | { kind: 'parked' } | { kind: 'fenced' } | { kind: 'final'; status: 'verified' | 'failed' | 'stale'; outcome: Outcome };
 
 export class Executor {
   private readonly inFlight = new Set<Promise<void>>();
@@ -49,10 +51,11 @@ export class Executor {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly findCommand: (id: string) => Command | undefined,
+    private readonly certificates: GatewayCertificates,
   ) {}
 
   private get readContext(): ReadContext {
-    return { tenant: this.tenant, store: this.store, clock: this.clock };
+    return { tenant: this.tenant, store: this.store, clock: this.clock, certificates: this.certificates };
   }
 
   /** Starts a request in the background; the caller (an invoke) does not wait. */
@@ -149,7 +152,8 @@ export class Executor {
     const result = await this.runSteps(r, command, input, r.plan, r.steps, r.position, interrupted, { park: true });
     if (result.kind === 'parked' || result.kind === 'fenced') return undefined;
     if (result.kind === 'final') return this.finish(r, result.status, result.outcome);
-    return this.finish(r, ...(await this.verify(command, input, r.plan)));
+    const [status, outcome] = await this.verify(command, input, r.plan);
+    return this.finish(r, status, result.checks.length ? { ...outcome, verification: [...result.checks, ...(outcome.verification ?? [])] } : outcome);
   }
 
   /**
@@ -184,7 +188,8 @@ export class Executor {
         if (stale.length) return { kind: 'final', status: 'stale', outcome: { stale, error: `The tenant changed since this was approved: ${stale.map((s) => `${s.property} was ${s.approved}, is now ${s.now}`).join('; ')}. Nothing ran; re-plan to go on.` } };
       } else {
         const verification = verifyAgainst(plan.expectations, observed);
-        if (plan.changes.length && verification.every((v) => v.result !== 'fail')) {
+        // Only a plan whose result can be read back is judged by it; a certificate step is run again instead.
+        if (plan.changes.length && plan.expectations.length && verification.every((v) => v.result !== 'fail')) {
           return { kind: 'final', status: 'verified', outcome: { verification, note: 'the change had landed before the interruption; verified by read-back, nothing re-run' } };
         }
         const step = plan.steps[position];
@@ -194,6 +199,7 @@ export class Executor {
       }
     }
 
+    const checks: VerificationItem[] = [];
     for (let pos = position; pos < plan.steps.length; pos++) {
       const step = plan.steps[pos]!;
       const progress = steps[pos]!;
@@ -211,6 +217,10 @@ export class Executor {
       if (step.kind === 'record') {
         if (!(await save(pos, steps))) return { kind: 'fenced' };
         await this.recordSite(r, step);
+      } else if (step.kind === 'certificate') {
+        const made = await this.certificateStep(r, command, step, pos, steps, save);
+        if ('kind' in made) return made;
+        checks.push(...made.checks);
       } else {
         const ran = await this.callStep(r, command, input, plan, step, pos, steps, save);
         if (ran) return ran;
@@ -219,7 +229,7 @@ export class Executor {
       progress.finishedAt = this.clock.now().toISOString();
       if (!(await save(pos + 1, steps))) return { kind: 'fenced' };
     }
-    return { kind: 'done' };
+    return { kind: 'done', checks };
   }
 
   private async callStep(
@@ -319,6 +329,49 @@ export class Executor {
     return { kind: 'parked' };
   }
 
+  /**
+   * A gateway's key and CSR, or its PFX: made, then handed to the requester alone. The step's checks are
+   * its verification (what was made cannot be read back as a value the plan knew). Only non-secret facts
+   * are stored and audited.
+   */
+  private async certificateStep(
+    r: RequestRecord,
+    command: ChangeCommand,
+    step: CertificateStep,
+    pos: number,
+    steps: StepProgress[],
+    save: (position: number, steps: StepProgress[]) => Promise<boolean>,
+  ): Promise<StepsResult | { checks: VerificationItem[] }> {
+    const progress = steps[pos]!;
+    if (!(await save(pos, steps))) return { kind: 'fenced' };
+    if (!(await this.holdLease(r, command.timeoutMs))) return { kind: 'fenced' };
+    const failed = async (error: string, verification?: VerificationItem[]): Promise<StepsResult> => {
+      progress.status = 'failed';
+      await save(pos, steps);
+      return { kind: 'final', status: 'failed', outcome: { error: oneLine(`Step ${pos + 1} (${step.title}): ${error}`), ...(verification ? { verification } : {}) } };
+    };
+    let made;
+    try {
+      made = await this.certificates.run(step);
+    } catch (err) {
+      return failed((err as Error).message);
+    }
+    const checks = made.items.map(checkAsVerification);
+    await this.store.appendAudit({
+      at: this.clock.now().toISOString(), actor: 'system', event: `certificate.${step.operation}`, requestId: r.id, subject: r.plan.subject,
+      code: made.deliveries.length ? 'ok' : 'error', detail: { step: pos + 1, gateway: step.gateway, ...made.record, checks: made.items.map((i) => `${i.check}: ${i.status}`) },
+    });
+    this.log.info({ step: pos + 1, gateway: step.gateway, operation: step.operation, ...made.record }, made.deliveries.length ? `certificate ${step.operation}: made` : `certificate ${step.operation}: checks failed`);
+    if (made.deliveries.length === 0) return failed('the certificate did not pass its checks; nothing was made', checks);
+    try {
+      await this.notifier.deliverPrivately(r, made.deliveries);
+    } catch (err) {
+      return failed(`made, but could not be handed to you: ${(err as Error).message}. Request it again.`, checks);
+    }
+    progress.output = [{ ...made.record, delivered: 'to the requester\'s 1:1 chat' }];
+    return { checks };
+  }
+
   private async recordSite(r: RequestRecord, step: RecordStep): Promise<void> {
     await this.store.putSite(step.site, {
       at: this.clock.now().toISOString(), actor: 'system', event: 'inventory.site', requestId: r.id, subject: `site:${step.site.name.toLowerCase()}`,
@@ -410,7 +463,7 @@ export class Executor {
     if (parts.some((p) => p.plan.steps.some((s) => s.kind !== 'call'))) return this.runItemStepByStep(r, parts, resumed);
 
     const reads = new ReadCache(this.tenant);
-    const ctx: ReadContext = { tenant: reads, store: this.store, clock: this.clock };
+    const ctx: ReadContext = { tenant: reads, store: this.store, clock: this.clock, certificates: this.certificates };
     const observeAll = () => Promise.all(parts.map((p) => p.command.observe(ctx, p.input, p.plan.subject)));
     let before: Record<string, unknown>[];
     try {
@@ -501,4 +554,9 @@ export class Executor {
     else this.log.warn({ error: outcome.error }, status === 'stale' ? 'request went stale: the tenant changed since approval, nothing ran' : 'request failed');
     return done;
   }
+}
+
+/** A check of a certificate step as a line of the read-back: a warning (e.g. few days left) is a pass with its evidence. */
+function checkAsVerification(item: CheckItem): VerificationItem {
+  return { property: item.check, expected: 'pass', actual: item.status === 'pass' ? item.evidence : `${item.status}: ${item.evidence}`, result: item.status === 'fail' ? 'fail' : 'pass' };
 }

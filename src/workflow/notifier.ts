@@ -3,7 +3,7 @@
  * requester the outcome. A failed send is logged and never fails the request: the store is the truth.
  */
 import type { Command } from '../catalog/command';
-import type { ChatOutbox } from '../model/people';
+import type { ChatOutbox, OutgoingMessage } from '../model/people';
 import type { Logger } from '../log';
 import type { RequestRecord } from '../model/request';
 import type { Store } from '../store/store';
@@ -85,6 +85,17 @@ export class RequestNotifier {
     } catch (err) {
       this.log.warn({ err, requestId: request.id }, 'could not post progress');
     }
+  }
+
+  /**
+   * Messages for the requester's eyes only (a CSR, a PFX link, its password): to their 1:1 chat with the
+   * bot, never the channel a request came from. Throws when there is none or a send fails, so the step
+   * that made them fails rather than being reported as delivered.
+   */
+  async deliverPrivately(request: RequestRecord, messages: readonly OutgoingMessage[]): Promise<void> {
+    const personal = await this.store.getConversation(`user:${request.requester.id.toLowerCase()}`);
+    if (!personal) throw new Error(`${request.requester.name} has no 1:1 chat with the bot to receive it`);
+    for (const message of messages) await this.outbox.send(personal, message);
   }
 
   /** The final word to the requester, in the conversation the request came from, with the read-back. */

@@ -8,6 +8,7 @@ import { LocalConnector, post, teamsActivity } from '../../src/cli/local-channel
 import { tempDir } from '../support/temp-dirs';
 
 const alice = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Alice Operator', mri: '29:alice' };
+const ada = { aadObjectId: '22222222-2222-4222-8222-222222222222', name: 'Ada Admin', mri: '29:ada' };
 
 describe('network commands over HTTP in local mode', function () {
   this.timeout(30_000);
@@ -38,5 +39,33 @@ describe('network commands over HTTP in local mode', function () {
     const root = await ask('cert root');
     assert.match(root.body.text ?? '', /^Cloud Connector root CA CN=Contoso CCE Root/);
     assert.ok(root.body.attachments?.some((a) => a.contentType === 'application/pkix-cert' && String(a.content).includes('BEGIN CERTIFICATE')));
+  });
+
+  it('cert request and cert issue run after approval and deliver to the 1:1 chat; the PFX link shows a page on GET and gives the file once on POST', async () => {
+    const asked = await ask('cert request gw2.contoso.com');
+    const requestId = /R-[0-9A-Z]{8}/.exec(asked.body.text ?? '')![0];
+    const approve = (id: string) => post(bot.url, teamsActivity(connector.url, ada, 'a:conv-ada', { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'approve', data: { requestId: id } }, trigger: 'manual' } }));
+    assert.equal((await approve(requestId)).status, 200);
+    const csr = await connector.waitFor((c) => c.conversationId === 'a:conv-net' && (c.body.attachments ?? []).some((a) => a.name === 'gw2.contoso.com.csr'));
+    assert.match(String(csr.body.attachments?.find((a) => a.name === 'gw2.contoso.com.csr')?.content), /BEGIN CERTIFICATE REQUEST/);
+
+    const issued = await ask('cert issue gw1.contoso.com');
+    assert.equal((await approve(/R-[0-9A-Z]{8}/.exec(issued.body.text ?? '')![0])).status, 200);
+    const linkMessage = await connector.waitFor((c) => c.conversationId === 'a:conv-net' && (c.body.text ?? '').includes('/download/'));
+    const passwordMessage = await connector.waitFor((c) => c.conversationId === 'a:conv-net' && (c.body.text ?? '').startsWith('Password of gw1.contoso.com.pfx'));
+    const link = /(http:\/\/127\.0\.0\.1:\d+\/download\/\S+)/.exec(linkMessage.body.text ?? '')![1]!;
+    assert.ok(!(linkMessage.body.text ?? '').includes(/: (\S+) \(shown/.exec(passwordMessage.body.text ?? '')![1]!));
+
+    const page = await fetch(link);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<form method="post"><button type="submit">Download<\/button>/);
+    const file = await fetch(link, { method: 'POST' });
+    assert.equal(file.status, 200, 'a GET (a link preview) did not spend the link');
+    assert.equal(file.headers.get('content-type'), 'application/x-pkcs12');
+    assert.match(file.headers.get('content-disposition') ?? '', /attachment; filename="gw1\.contoso\.com\.pfx"/);
+    assert.ok((await file.arrayBuffer()).byteLength > 1000);
+    const again = await fetch(link, { method: 'POST' });
+    assert.equal(again.status, 410);
+    assert.match(await again.text(), /already been used/);
   });
 });

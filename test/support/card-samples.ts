@@ -7,6 +7,7 @@ export const cardSamples: Record<string, Record<string, unknown>> = {
   'assign-site-form': { user: 'bob.kelly@contoso.com', site: 'Seattle', sites: [{ title: 'Seattle', value: 'Seattle' }] },
   'international-calling-form': { user: 'bob.kelly@contoso.com', mode: 'block' },
   'bulk-enable-form': { maxRows: '5,000' },
+  'cert-import-form': { gateway: 'gw1.contoso.com' },
   'user-status': { target: 'x', summary: 's', summaryColor: 'Good', moduleVersion: 'm', facts: [{ name: 'n', value: 'v' }], fixes: [{ text: 'f' }], notes: [] },
   'configure-hybrid-form': { edgeFqdn: 'ap.contoso.com', current: '(not set)', sites: 'Seattle: ap.contoso.com' },
   facts: { title: 't', subtitle: 's', summary: 's', summaryColor: 'Good', facts: [{ name: 'n', value: 'v' }], todo: [{ text: 't' }], notes: [{ text: 'n' }] },

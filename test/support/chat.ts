@@ -48,6 +48,7 @@ export interface HarnessOptions {
   dataDir?: string;
   clock?: ManualClock;
   log?: Logger;
+  publicUrl?: string;
 }
 
 export class ChatHarness {
@@ -71,6 +72,8 @@ export class ChatHarness {
         ALLOWED_TENANT_IDS: options.allowedTenants ?? [],
         TENANT_BACKEND: 'sim',
         DATA_DIR: h.dataDir,
+        // Download links are made against it; tests fetch them through core.certificates, never over the network.
+        PUBLIC_URL: options.publicUrl ?? 'https://switchboard.example.invalid',
       },
       outbox: h.outbox,
       log: options.log ?? silentLogger,

@@ -171,7 +171,7 @@ export const addGateway = defineCommand<Input>({
     const untrunked = site.mediationServers.filter((m) => !servers.includes(m.fqdn));
     if (untrunked.length) notes.push(`No trunk to ${untrunked.map((m) => m.fqdn).join(', ')}: the procedure sets trunks back to the Mediation Servers of all appliances of the site.`);
     if (input.transport === 'tls') {
-      notes.push(`TLS: set up MTLS between ${address} and the Mediation Servers: export the CCE root CA and import it on the gateway, import the gateway certificate's root CA on the Mediation Servers; the gateway certificate's CN and SAN are ${address}. cert request ${address} will issue it (to come).`);
+      notes.push(`TLS: set up MTLS between ${address} and the Mediation Servers: export the CCE root CA and import it on the gateway, import the gateway certificate's root CA on the Mediation Servers; the gateway certificate's CN and SAN are ${address}. cert request ${address} makes its key and CSR, cert import ${address} the PFX (cert root gives the root CA).`);
     }
     const updated: Site = { ...site, gateways: [...site.gateways.filter((g) => g !== current), gateway] };
     return makePlan({

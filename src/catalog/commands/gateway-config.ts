@@ -48,7 +48,7 @@ export const gatewayConfig = defineCommand<{ gateway: string }>({
       ? [
           'Export the root CA from the Cloud Connector Active Directory computer and import it on the gateway (per the vendor\'s instructions).',
           'Import the root CA of the gateway\'s certificate on the Mediation Servers.',
-          `The gateway certificate: Common name in Subject and DNS name in Alternative name = ${g.address}; it may be issued by the CCE AD Certificate Authority (Web Server template, private key exportable). cert request ${g.address} (to come).`,
+          `The gateway certificate: Common name in Subject and DNS name in Alternative name = ${g.address}; it may be issued by the CCE AD Certificate Authority (Web Server template, private key exportable). cert request ${g.address} makes its key and CSR; cert import ${g.address} turns the issued certificate into the PFX.`,
         ].map((text) => ({ text }))
       : [];
     return {

@@ -69,7 +69,7 @@ export const site = defineCommand<{ name: string }>({
       } else {
         checks.push({ verdict: 'pass', text: `Gateway ${g.address}: ${gatewayText(g)} (one per Mediation Server, one priority).`, next: `gateway config ${g.address}` });
       }
-      if (g.transport === 'tls') checks.push({ verdict: 'info', text: `Gateway ${g.address} uses TLS: MTLS needs the CCE root CA on the gateway and a gateway certificate with CN and SAN ${g.address}.`, next: `cert request ${g.address} (to come)` });
+      if (g.transport === 'tls') checks.push({ verdict: 'info', text: `Gateway ${g.address} uses TLS: MTLS needs the CCE root CA on the gateway and a gateway certificate with CN and SAN ${g.address}.`, next: `cert request ${g.address}` });
     }
     const failing = checks.filter((c) => c.verdict === 'fail' || c.verdict === 'warn');
     const summary = failing.length ? `${failing.length} item${failing.length === 1 ? '' : 's'} to look at` : 'Ready: every rule the procedure states holds';
