@@ -42,6 +42,14 @@ param teamsCertificatePfxBase64 string
 @description('Password of that PFX.')
 param teamsCertificatePassword string
 
+@secure()
+@description('The audit chain\'s HMAC key: base64 of 32 random bytes (openssl rand -base64 32). Keep it: a new one refuses the existing log.')
+param auditKey string
+
+@secure()
+@description('Seals gateway keys and PFX files and signs their download links: 32 random bytes as hex (openssl rand -hex 32). Keep it: a new one makes held keys unreadable.')
+param keyStoreSecret string
+
 @description('Comma-separated Entra object ids of the admins who approve: APPROVER_IDS.')
 param approverIds string
 
@@ -87,6 +95,18 @@ resource certPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
   name: 'teams-certificate-password'
   properties: { value: teamsCertificatePassword }
+}
+
+resource auditKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'audit-key'
+  properties: { value: auditKey }
+}
+
+resource keyStoreSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'key-store-secret'
+  properties: { value: keyStoreSecret }
 }
 
 // Key Vault Secrets User: read secret values, nothing else.
@@ -153,6 +173,8 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
         { name: 'bot-app-password', keyVaultUrl: botSecret.properties.secretUri, identity: identity.id }
         { name: 'teams-certificate-pfx', keyVaultUrl: certSecret.properties.secretUri, identity: identity.id }
         { name: 'teams-certificate-password', keyVaultUrl: certPasswordSecret.properties.secretUri, identity: identity.id }
+        { name: 'audit-key', keyVaultUrl: auditKeySecret.properties.secretUri, identity: identity.id }
+        { name: 'key-store-secret', keyVaultUrl: keyStoreSecretValue.properties.secretUri, identity: identity.id }
       ]
     }
     template: {
@@ -175,6 +197,11 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'TEAMS_CERT_PFX_BASE64_FILE', value: '/run/secrets/teams-certificate-pfx' }
             { name: 'TEAMS_CERT_PASSWORD', secretRef: 'teams-certificate-password' }
             { name: 'DATA_DIR', value: '/var/lib/switchboard' }
+            // The audit key and the key-store secret from Key Vault, never in the data share.
+            { name: 'AUDIT_KEY', secretRef: 'audit-key' }
+            { name: 'KEY_STORE_SECRET_FILE', value: '/run/secrets/key-store-secret' }
+            // One-time PFX links point at the app's own address (Container Apps: <app>.<environment domain>).
+            { name: 'PUBLIC_URL', value: 'https://${namePrefix}-app.${environment.properties.defaultDomain}' }
             { name: 'PORT', value: '3978' }
             { name: 'HOST', value: '0.0.0.0' }
           ]
@@ -193,7 +220,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
       ]
       volumes: [
         { name: 'data', storageType: 'AzureFile', storageName: environmentStorage.name }
-        { name: 'secrets', storageType: 'Secret', secrets: [ { secretRef: 'teams-certificate-pfx', path: 'teams-certificate-pfx' } ] }
+        { name: 'secrets', storageType: 'Secret', secrets: [ { secretRef: 'teams-certificate-pfx', path: 'teams-certificate-pfx' }, { secretRef: 'key-store-secret', path: 'key-store-secret' } ] }
         { name: 'tmp', storageType: 'EmptyDir' }
       ]
       // One replica: the SQLite store has one writer, and a request runs exactly once.
