@@ -1,6 +1,6 @@
 /** The PowerShell backend's decisions that need no pwsh: configuration, error kinds, retry rules, record redaction. */
 import assert from 'node:assert/strict';
-import { PowerShellTenantConfig, redactedConfig, teamsCredentials } from '../../src/tenant/powershell/config';
+import { defaultPoolSize, PowerShellTenantConfig, redactedConfig, teamsCredentials } from '../../src/tenant/powershell/config';
 import { classifyError } from '../../src/tenant/powershell/errors';
 import { backoffDelayMs, mayRetryBlindly, shouldRetry, defaultRetryPolicy } from '../../src/tenant/powershell/retry';
 import { renderForRecord } from '../../src/tenant/powershell/redact';
@@ -14,6 +14,9 @@ describe('PowerShell backend decisions', () => {
     assert.equal(c.PS_COMMAND_TIMEOUT_S, 60);
     assert.equal(c.PS_MAX_COMMANDS_PER_SESSION, 5000);
     assert.throws(() => PowerShellTenantConfig.parse({ PS_POOL_SIZE: '0' }));
+    // Unset: one session per core, at most four (more sessions than cores only take turns on the CPUs).
+    assert.equal(PowerShellTenantConfig.parse({}).PS_POOL_SIZE, defaultPoolSize());
+    assert.deepEqual([1, 2, 4, 16].map((cores) => defaultPoolSize(cores)), [1, 2, 4, 4]);
   });
 
   it('requires app-only credentials for the real backend and never shows the certificate password', () => {

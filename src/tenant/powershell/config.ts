@@ -3,6 +3,7 @@
  * Numbers arrive as strings; empty strings count as unset (a blank line in .env must not become 0).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import forge from 'node-forge';
 import { z } from 'zod';
 
@@ -11,9 +12,16 @@ const optionalText = z.preprocess(blankToUndefined, z.string().min(1).optional()
 const count = (min: number, max: number, fallback: number) =>
   z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 
+export function defaultPoolSize(cores = os.availableParallelism()): number {
+  return Math.max(1, Math.min(4, cores));
+}
+
 export const PowerShellTenantConfig = z.object({
-  /** pwsh processes kept warm. */
-  PS_POOL_SIZE: count(1, 32, 2),
+  /**
+   * pwsh processes kept warm. By default one per core, at most 4: measured on 2 cores, sessions beyond the
+   * core count only take turns on the same CPUs and made 1,000 enables slower (docs/benchmarks.md).
+   */
+  PS_POOL_SIZE: count(1, 32, defaultPoolSize()),
   /** Per-command timeout; the process running a command past it is killed. */
   PS_COMMAND_TIMEOUT_S: count(1, 3600, 60),
   /** A session is replaced after this many commands (bounds leaks in long-lived module state). */
