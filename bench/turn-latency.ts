@@ -1,5 +1,7 @@
 /**
- * Turn latency over HTTP, Switchboard against a stock botbuilder echo bot (issue 2).
+ * Turn latency over HTTP, Switchboard against a stock botbuilder echo bot and a raw node:http bot that
+ * answers with one Connector call, the protocol floor (issues 2 and 10); and, with --rss-turns, the
+ * resident memory of Switchboard and the echo bot after that many turns at the highest level.
  *
  *   npx tsx bench/turn-latency.ts            (npm run bench:turns; about 6 minutes on 2 shared CPUs)
  *
@@ -10,6 +12,9 @@
  *   --candidate path/to/entry.ts  also measure a third bot, interleaved, against the same echo baseline:
  *                                 a copy of bench/lib/switchboard-bot.ts with a fix applied, to try it first
  *   --max-minutes 40              hard limit for the whole run
+ *   --target 1.2                  the ratio to the echo bot a level must stay within, in every round
+ *   --rss-turns 30000             after the rounds: a fresh echo and Switchboard process each, that many turns
+ *                                 at the highest level, RSS sampled every 10,000 turns
  *
  * Each bot runs in its own child process, in local mode on 127.0.0.1, replying to a capture server in
  * this process (the activities' serviceUrl). Rounds alternate the order of the bots (E S, S E, ...) so
@@ -35,7 +40,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { killAllChildren, startBotChild } from './lib/child';
 import { CaptureServer, runPhase, type PhaseResult } from './lib/load';
-import { machineInfo, processCpuMs } from './lib/machine';
+import { machineInfo, processCpuMs, processPeakRssMb, processRssMb } from './lib/machine';
 import { max, mean, median, ms, percentile, range } from './lib/stats';
 
 const { values: args } = parseArgs({
@@ -50,6 +55,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     candidate: { type: 'string' },
     'max-minutes': { type: 'string', default: '40' },
+    target: { type: 'string', default: '1.2' },
+    'rss-turns': { type: 'string', default: '0' },
   },
 });
 
@@ -71,7 +78,9 @@ const resultsDir = path.join(repo, 'bench', 'results');
 const turnTimeoutMs = 10_000;
 const phaseTimeoutMs = 180_000;
 const messageText = 'status Bob Kelly';
-const target = 1.5;
+const target = Number(args.target);
+if (!(target >= 1)) throw new Error(`--target must be a ratio of at least 1, not ${args.target}`);
+const rssTurns = int('rss-turns', args['rss-turns'], 0, 1_000_000);
 
 type Variant = 'channel' | 'warmed';
 interface BotSpec {
@@ -84,8 +93,11 @@ interface BotSpec {
 const switchboardReply = (t: string) => t.startsWith('Bob Kelly: EnterpriseVoiceEnabled ');
 const allBots: BotSpec[] = [
   { name: 'echo', label: 'echo bot (stock botbuilder)', entry: path.join(repo, 'bench', 'echo-bot.ts'), needsDataDir: false, replyOk: (t) => t === `Echo: ${messageText}` },
+  { name: 'raw', label: 'raw node:http bot (one Connector call: the protocol floor)', entry: path.join(repo, 'bench', 'raw-bot.ts'), needsDataDir: false, replyOk: (t) => t === `Echo: ${messageText}` },
   { name: 'switchboard', label: 'Switchboard', entry: path.join(repo, 'bench', 'lib', 'switchboard-bot.ts'), needsDataDir: true, replyOk: switchboardReply },
 ];
+/** The baselines every other bot is compared with. */
+const baselines = new Set(['echo', 'raw']);
 if (args.candidate) {
   allBots.push({ name: 'candidate', label: `candidate (${args.candidate})`, entry: path.resolve(args.candidate), needsDataDir: true, replyOk: switchboardReply });
 }
@@ -198,11 +210,23 @@ function values(bot: string, variant: Variant, level: number, pick: (r: PhaseRec
   return records.filter((r) => r.bot === bot && r.variant === variant && r.level === level).map(pick);
 }
 
+/** The subject's ratio to the echo bot in each round (rounds are interleaved, so each pair shares its moment). */
+function roundRatios(variant: Variant, subject: string, level: number, pick: (r: PhaseRecord) => number): number[] {
+  const ratios: number[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const e = records.find((r) => r.bot === 'echo' && r.variant === variant && r.level === level && r.round === round);
+    const b = records.find((r) => r.bot === subject && r.variant === variant && r.level === level && r.round === round);
+    if (e && b) ratios.push(pick(b) / pick(e));
+  }
+  return ratios;
+}
+
 function table(variant: Variant, subject: BotSpec): { lines: string[]; pass: boolean } {
   const name = subject.name === 'switchboard' ? 'Switchboard' : subject.name;
+  const hasRaw = bots.some((b) => b.name === 'raw');
   const lines = [
-    `| conc | echo p50 | ${name} p50 | ratio p50 | echo p99 | ${name} p99 | ratio p99 | within ${target}x |`,
-    '|---:|---:|---:|---:|---:|---:|---:|:---|',
+    `| conc | echo p50 | ${name} p50 | ratio p50 (worst round) | echo p99 | ${name} p99 | ratio p99 (worst round) |${hasRaw ? ' raw p99 | p99 / raw |' : ''} within ${target}x in every round |`,
+    `|---:|---:|---:|---:|---:|---:|---:|${hasRaw ? '---:|---:|' : ''}:---|`,
   ];
   let pass = true;
   for (const level of levels) {
@@ -212,14 +236,58 @@ function table(variant: Variant, subject: BotSpec): { lines: string[]; pass: boo
     const s99 = values(subject.name, variant, level, (r) => r.p99);
     const r50 = median(s50) / median(e50);
     const r99 = median(s99) / median(e99);
-    const ok50 = r50 <= target;
-    const ok99 = r99 <= target;
+    const w50 = Math.max(...roundRatios(variant, subject.name, level, (r) => r.p50));
+    const w99 = Math.max(...roundRatios(variant, subject.name, level, (r) => r.p99));
+    const ok50 = w50 <= target;
+    const ok99 = w99 <= target;
     pass &&= ok50 && ok99;
-    const misses = [!ok50 ? `p50 ${r50.toFixed(2)}x` : '', !ok99 ? `p99 ${r99.toFixed(2)}x` : ''].filter(Boolean).join(', ');
+    const misses = [!ok50 ? `p50 ${w50.toFixed(2)}x in a round` : '', !ok99 ? `p99 ${w99.toFixed(2)}x in a round` : ''].filter(Boolean).join(', ');
     const fmt = (v: number[]) => `${ms(median(v))} (${range(v)})`;
-    lines.push(`| ${level} | ${fmt(e50)} | ${fmt(s50)} | ${r50.toFixed(2)} | ${fmt(e99)} | ${fmt(s99)} | ${r99.toFixed(2)} | ${misses ? `no: ${misses}` : 'yes'} |`);
+    const raw99 = values('raw', variant, level, (r) => r.p99);
+    const floor = hasRaw ? ` ${fmt(raw99)} | ${(median(s99) / median(raw99)).toFixed(2)} |` : '';
+    lines.push(`| ${level} | ${fmt(e50)} | ${fmt(s50)} | ${r50.toFixed(2)} (${w50.toFixed(2)}) | ${fmt(e99)} | ${fmt(s99)} | ${r99.toFixed(2)} (${w99.toFixed(2)}) |${floor} ${misses ? `no: ${misses}` : 'yes'} |`);
   }
   return { lines, pass };
+}
+
+/**
+ * Memory after many turns: a fresh process per bot, `rssTurns` turns at the highest level in blocks of
+ * 10,000, RSS read from /proc after each block (and the high-water mark at the end).
+ */
+async function memoryRun(capture: CaptureServer): Promise<string[]> {
+  const level = Math.max(...levels);
+  const block = Math.min(10_000, rssTurns);
+  const rows: { bot: string; samples: { turns: number; rss: number }[]; peak: number }[] = [];
+  for (const spec of allBots.filter((b) => b.name === 'echo' || b.name === 'switchboard')) {
+    const dataDir = spec.needsDataDir ? fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-')) : undefined;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, timeout: 4_000 });
+    const child = await startBotChild({ name: `${spec.name}-rss`, entry: spec.entry, env: { BENCH_CHILD_LIFETIME_MS: String(maxMinutes * 60_000), ...(dataDir ? { BENCH_DATA_DIR: dataDir } : {}) } });
+    const samples: { turns: number; rss: number }[] = [];
+    try {
+      for (let done = 0; done < rssTurns; done += block) {
+        const r = await runPhase({ botUrl: child.url, capture, agent, concurrency: level, turns: block, tag: `${spec.name}-rss-${done}`, text: messageText, replyOk: spec.replyOk, turnTimeoutMs, phaseTimeoutMs: phaseTimeoutMs * 4 });
+        checkPhase(`${spec.name} memory run after ${done} turns`, r);
+        const rss = processRssMb(child.pid) ?? NaN;
+        samples.push({ turns: done + block, rss });
+        log(`  ${spec.name}: ${done + block} turns at ${level} conversations, RSS ${rss.toFixed(0)} MB`);
+      }
+      rows.push({ bot: spec.name, samples, peak: processPeakRssMb(child.pid) ?? NaN });
+    } finally {
+      await child.stop();
+      agent.destroy();
+      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  const echo = rows.find((r) => r.bot === 'echo');
+  const sb = rows.find((r) => r.bot === 'switchboard');
+  const out = ['', `Memory: RSS in MB after each block of ${block.toLocaleString('en-US')} turns at ${level} conversations, a fresh process per bot:`, `| bot | ${(sb ?? echo)!.samples.map((x) => `${x.turns.toLocaleString('en-US')} turns`).join(' | ')} | high-water |`, `|---|${(sb ?? echo)!.samples.map(() => '---:').join('|')}|---:|`];
+  for (const r of rows) out.push(`| ${r.bot} | ${r.samples.map((x) => x.rss.toFixed(0)).join(' | ')} | ${r.peak.toFixed(0)} |`);
+  if (echo && sb) {
+    const last = (r: typeof echo) => r.samples.at(-1)!.rss;
+    const first = (r: typeof echo) => r.samples[0]!.rss;
+    out.push(`Switchboard / echo after ${rssTurns.toLocaleString('en-US')} turns: ${(last(sb) / last(echo)).toFixed(2)}x (target 1.2x); Switchboard from ${sb.samples[0]!.turns.toLocaleString('en-US')} to ${rssTurns.toLocaleString('en-US')} turns: ${(last(sb) - first(sb) >= 0 ? '+' : '')}${(last(sb) - first(sb)).toFixed(0)} MB (${((last(sb) / first(sb) - 1) * 100).toFixed(0)}%), echo ${(last(echo) - first(echo) >= 0 ? '+' : '')}${(last(echo) - first(echo)).toFixed(0)} MB.`);
+  }
+  return out;
 }
 
 function diagnostics(): string[] {
@@ -263,11 +331,13 @@ async function main(): Promise<void> {
   await capture.start();
   const started = Date.now();
   log(`turn latency: ${bots.map((b) => b.name).join(', ')}; ${rounds} rounds each, ${turns} turns per level, levels ${levels.join(', ')}, warm-up ${warmupTurns} sequential turns${warmed ? `, warmed variant after ${warmTurns} unmeasured turns per level` : ''}`);
+  let memory: string[] = [];
   try {
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 === 1 ? bots : [...bots].reverse();
       for (const bot of order) await runRound(bot, round, capture);
     }
+    if (rssTurns) memory = await memoryRun(capture);
   } finally {
     await capture.stop();
   }
@@ -283,7 +353,7 @@ async function main(): Promise<void> {
   out.push("Figures: median over rounds of each round's p50 / p99 in ms (range over rounds in brackets); ratio = bot / echo of those medians.");
   let verdict = '';
   const echo = bots.find((b) => b.name === 'echo');
-  for (const subject of echo ? bots.filter((b) => b.name !== 'echo') : []) {
+  for (const subject of echo ? bots.filter((b) => !baselines.has(b.name)) : []) {
     const channel = table('channel', subject);
     out.push('', `${subject.label}, as a channel would see it (connection ramp-up included):`, ...channel.lines);
     let warm: ReturnType<typeof table> | undefined;
@@ -293,7 +363,7 @@ async function main(): Promise<void> {
     }
     verdict += `\nVerdict for ${subject.label} (target: within ${target}x of the echo bot's p50 and p99 at every level, as a channel would see it): ${channel.pass ? 'MET' : 'MISSED'}${warm ? `; with warmed connections: ${warm.pass ? 'met' : 'missed'}` : ''}.`;
   }
-  out.push('', 'Diagnostics (medians over rounds):', ...diagnostics());
+  out.push('', 'Diagnostics (medians over rounds):', ...diagnostics(), ...memory);
   if (verdict) out.push(verdict);
   if (problems.length) out.push('', 'PROBLEMS (figures are not valid while these stand):', ...problems.map((p) => `- ${p}`));
   process.stdout.write(`${out.join('\n')}\n`);

@@ -46,3 +46,23 @@ export function processCpuMs(pid: number): number | undefined {
 
 /** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
 const clockTicks = 100;
+
+/** Resident set size of a process in MB, from /proc; undefined where /proc is missing. */
+export function processRssMb(pid: number): number | undefined {
+  try {
+    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    return line ? Number(line.replace(/\D+/g, ' ').trim().split(' ')[0]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The high-water resident set size of a process in MB (VmHWM). */
+export function processPeakRssMb(pid: number): number | undefined {
+  try {
+    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+    return line ? Number(line.replace(/\D+/g, ' ').trim().split(' ')[0]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
