@@ -5,6 +5,7 @@ import { Refusal } from '../errors';
 import type { CardJson } from '../model/people';
 import { findUsers } from '../tenant/directory';
 import type { TenantPort } from '../tenant/port';
+import { ReadCache } from '../tenant/read-cache';
 
 const maxChoices = 10;
 
@@ -26,7 +27,11 @@ export async function resolveUserField(
     if (issue) throw new Refusal('invalid-input', issue.message);
   }
   const match = await findUsers(tenant, query);
-  if (match.kind === 'one') return { kind: 'one', upn: match.user.UserPrincipalName };
+  if (match.kind === 'one') {
+    // The command reads this user again by UPN: answered from the lookup just made.
+    if (tenant instanceof ReadCache) tenant.prime('Get-CsOnlineUser', { Identity: match.user.UserPrincipalName }, [match.user]);
+    return { kind: 'one', upn: match.user.UserPrincipalName };
+  }
   if (match.kind === 'none') throw noUserMatches(query, match.closest);
   const others = Object.fromEntries(Object.entries(fields).filter(([k, v]) => k !== field && typeof v === 'string'));
   const users = match.users.slice(0, maxChoices).map((u) => {

@@ -11,6 +11,7 @@ import type { Clock } from '../clock';
 import { oneLine, Refusal } from '../errors';
 import { parseCommand } from '../grammar/grammar';
 import { withLogFields, type Logger } from '../log';
+import { ReadCache } from '../tenant/read-cache';
 import type { GatewayCertificates } from '../certs/gateway-certificates';
 import type { Actor, CardJson, OutgoingMessage } from '../model/people';
 import type { RequestRecord } from '../model/request';
@@ -136,7 +137,9 @@ export class Switchboard {
         if (!progressId) progressId = await turn.reply({ text });
         else await turn.update?.(progressId, { text });
       },
-      tenant: this.deps.tenant,
+      // One command's reads are shared: the user resolved once is the user the plan and its observe read,
+      // so filing a change on PowerShell costs the round trips it needs and no more. Nothing in a turn writes.
+      tenant: new ReadCache(this.deps.tenant),
       store: this.deps.store,
       clock: this.deps.clock,
       settings: this.deps.settings,
@@ -162,7 +165,7 @@ export class Switchboard {
     if (command.audience === 'approvers' && !ctx.isApprover) throw new Refusal('not-an-approver', `Only an approver can use "${command.usage}".`);
     const fields = { ...raw };
     if (command.userField && typeof fields[command.userField] === 'string' && fields[command.userField] !== '') {
-      const resolved = await resolveUserField(this.deps.tenant, command, fields);
+      const resolved = await resolveUserField(ctx.tenant, command, fields);
       if (resolved.kind === 'choice') {
         await turn.reply({ text: `"${String(raw[command.userField])}" matches ${resolved.count} users; choose one.`, card: resolved.card });
         return `"${String(raw[command.userField])}" matches several users; choose one.`;
