@@ -47,22 +47,15 @@ export function processCpuMs(pid: number): number | undefined {
 /** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
 const clockTicks = 100;
 
-/** Resident set size of a process in MB, from /proc; undefined where /proc is missing. */
-export function processRssMb(pid: number): number | undefined {
+/** A memory figure of a process in MB from /proc/<pid>/status: VmRSS (resident now) or VmHWM (its high-water mark). */
+function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   try {
-    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
     return line ? Number(line.replace(/\D+/g, ' ').trim().split(' ')[0]) / 1024 : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The high-water resident set size of a process in MB (VmHWM). */
-export function processPeakRssMb(pid: number): number | undefined {
-  try {
-    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
-    return line ? Number(line.replace(/\D+/g, ' ').trim().split(' ')[0]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const processRssMb = (pid: number) => statusMb(pid, 'VmRSS');
+export const processPeakRssMb = (pid: number) => statusMb(pid, 'VmHWM');
