@@ -147,6 +147,24 @@ describe('gateway certificates in chat (cert request, cert import, cert issue)',
     assert.match(openssl(['verify', '-CAfile', path.join(dir, 'root.pem'), path.join(dir, 'leaf.pem')]), /leaf\.pem: OK/);
   });
 
+  it('a certificate step cut short by a crash is made again after recovery (never "verified" from a read-back it cannot do), and delivered once', async () => {
+    const [reply] = await chat.say(alice, `cert request ${gateway}`);
+    const id = requestIdIn(reply?.text);
+    const now = chat.clock.now();
+    const person = { id: admin.aadObjectId, name: admin.name };
+    await chat.core.store.decide(id, { status: 'approved', by: person, at: now }, { at: now.toISOString(), actor: person, event: 'request.approved', requestId: id });
+    const claimed = (await chat.core.store.claim(id, now, new Date(now.getTime() + 60_000), { at: now.toISOString(), actor: 'system', event: 'execution.started', requestId: id }))!;
+    // Died inside the step: marked running, nothing delivered.
+    await chat.core.store.saveProgress(id, claimed.attempt, 0, [{ status: 'running', attempts: 1, startedAt: now.toISOString() }]);
+    chat.clock.advance(61_000);
+    await chat.core.maintain();
+    await chat.settle();
+    const r = (await chat.core.store.getRequest(id))!;
+    assert.equal(r.status, 'verified', JSON.stringify(r.outcome));
+    assert.ok(r.outcome?.verification?.some((v) => v.property === 'CSR'), 'verified by the step\'s own checks');
+    assert.equal(toAlice().filter((m) => m.message.file?.name === `${gateway}.csr`).length, 1, 'the CSR reached the requester once');
+  });
+
   it('holds one open request per gateway key: cert issue while a cert request waits is refused with the first one\'s id', async () => {
     const [first] = await chat.say(alice, `cert request ${gateway}`);
     const id = requestIdIn(first?.text);
