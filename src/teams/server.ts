@@ -23,6 +23,7 @@ import { outboundThrottle, teamsOutboundLimits, TeamsOutbox } from './outbox';
 import { TurnQueue } from './turn-queue';
 import { ChannelAuthenticator, VerifiedChannelAuthentication } from './auth';
 import { answerInChat, Edge, oneLineBodyError } from './edge';
+import { warmUpCards } from '../cards/render';
 
 /** Turns started per event-loop iteration: measured against 1 and 4 in docs/benchmarks.md. */
 const turnsPerIteration = 16;
@@ -119,6 +120,7 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
   let url = '';
   const extras = mountLocalAndOperations(server, { config, store: core.store, tenant: core.tenant, log, selfUrl: () => url });
 
+  warmUpCards();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
