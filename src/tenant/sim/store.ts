@@ -169,12 +169,20 @@ export class SimStore {
     this.q.putSetting.run('domain', JSON.stringify(state.domain));
     this.q.putSetting.run('hybrid', JSON.stringify(state.hybrid));
     this.q.putSetting.run('federation', JSON.stringify(state.federation));
+    this.settings.clear();
   }
 
+  /** The tenant-wide settings, read on every cmdlet that resolves a user: kept parsed, and dropped on every write. */
+  private readonly settings = new Map<string, unknown>();
+
   private setting<T>(key: string): T {
+    // A copy, as a fresh parse was: a caller that changes what it got changes nothing until it sets it.
+    if (this.settings.has(key)) return structuredClone(this.settings.get(key)) as T;
     const row = this.q.getSetting.get(key);
     if (!row) throw new Error(`simulated tenant setting ${key} is missing`);
-    return JSON.parse(row.value) as T;
+    const value = JSON.parse(row.value) as T;
+    this.settings.set(key, structuredClone(value));
+    return value;
   }
 
   tenantId(): string {
@@ -188,12 +196,14 @@ export class SimStore {
   }
   setHybrid(hybrid: Hybrid): void {
     this.q.putSetting.run('hybrid', JSON.stringify(hybrid));
+    this.settings.delete('hybrid');
   }
   federation(): Federation {
     return this.setting<Federation>('federation');
   }
   setFederation(federation: Federation): void {
     this.q.putSetting.run('federation', JSON.stringify(federation));
+    this.settings.delete('federation');
   }
 
   sites(): SimSite[] {
