@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLabRoot, issueFromCsr, type CaMaterial } from '../../src/certs/authority';
+import { createKeyAndCsr, createLabRoot, issueFromCsr, type CaMaterial } from '../../src/certs/authority';
 import { KeyStore } from '../../src/certs/key-store';
 import { CertificateOperationError, importCertificate, issueCertificate, requestCertificate, type CertDeps } from '../../src/certs/operations';
 import { tempDir } from '../support/temp-dirs';
@@ -42,13 +42,21 @@ describe('certificate operations (cert request, cert import, cert issue)', funct
     assert.equal(deps.keyStore.handleDownload(delivery.link).status, 410);
   });
 
-  it('import without a request, or of a certificate for another key, gives no PFX', async () => {
+  it('import without a request, or of a certificate for a key the bot never made, gives no PFX', async () => {
     await assert.rejects(importCertificate('gw5.contoso.com', ca.certPem, deps), (e: unknown) => e instanceof CertificateOperationError && /run cert request gw5\.contoso\.com first/.test((e as Error).message));
-    const first = await requestCertificate('gw1.contoso.com', deps);
-    await requestCertificate('gw1.contoso.com', deps); // a newer key: the old CSR's certificate no longer matches
-    const r = await importCertificate('gw1.contoso.com', issueFromCsr(first.csrPem, ca), deps);
+    await requestCertificate('gw1.contoso.com', deps);
+    const stranger = await createKeyAndCsr('gw1.contoso.com'); // same name, a key the bot does not hold
+    const r = await importCertificate('gw1.contoso.com', issueFromCsr(stranger.csrPem, ca), deps);
     assert.equal(r.items.find((i) => i.check === 'matches the key')?.status, 'fail');
     assert.equal(r.delivery, undefined);
+  });
+
+  it('imports a certificate issued for an earlier request\'s CSR after a newer cert request: the key it was made for is found', async () => {
+    const first = await requestCertificate('gw1.contoso.com', deps);
+    await requestCertificate('gw1.contoso.com', deps);
+    const r = await importCertificate('gw1.contoso.com', issueFromCsr(first.csrPem, ca), deps);
+    assert.ok(r.items.every((i) => i.status === 'pass'), JSON.stringify(r.items));
+    assert.ok(r.delivery);
   });
 
   it('issue (lab): only with a CA key; then a PFX whose certificate openssl verifies against the root', async () => {
