@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createGatewayCertificates } from './certs/gateway-certificates';
+import { createGatewayCertificates, type GatewayCertificates } from './certs/gateway-certificates';
 import { commands, findCommand } from './catalog/index';
 import { Switchboard } from './chat/switchboard';
 import type { ChatOutbox } from './model/people';
@@ -33,7 +33,7 @@ export interface Core {
   executor: Executor;
   notifier: RequestNotifier;
   /** Gateway keys and PFX files (seed step 2); the edge serves their one-time links at /download/. */
-  certificates: ReturnType<typeof createGatewayCertificates>;
+  certificates: GatewayCertificates;
   /** Expires overdue requests and resumes interrupted ones; runs at start and then periodically. */
   maintain(): Promise<void>;
   close(): Promise<void>;

@@ -11,9 +11,9 @@ import path from 'node:path';
 import type { CertificateStep } from '../model/plan';
 import type { CheckItem } from '../model/check';
 import type { OutgoingMessage } from '../model/people';
-import { importIssued, type CaMaterial } from './authority';
-import { KeyStore, type DownloadResponse, type StoredItem } from './key-store';
-import { importCertificate, issueCertificate, keyForCertificate, requestCertificate, type PfxDelivery } from './operations';
+import type { CaMaterial } from './authority';
+import { KeyStore, readKeyStoreSecret, type DownloadResponse, type StoredItem } from './key-store';
+import { importCertificate, issueCertificate, requestCertificate, type PfxDelivery } from './operations';
 
 export interface CertificateMaterial {
   /** The Cloud Connector root (and intermediates) a gateway certificate must chain to. */
@@ -27,8 +27,8 @@ export interface GatewayCertificatesOptions {
   keyStore?: KeyStore;
   unavailable?: string;
   material: () => Promise<CertificateMaterial>;
-  /** The bot's public address for download links, e.g. https://switchboard.contoso.com; absent = links cannot be made. */
-  publicUrl: () => string | undefined;
+  /** The bot's public address for download links (PUBLIC_URL), e.g. https://switchboard.contoso.com. */
+  publicUrl?: string | undefined;
   linkTtlMs: number;
 }
 
@@ -46,12 +46,24 @@ export class CertificateUnavailable extends Error {
 }
 
 export class GatewayCertificates {
+  /** Local mode without PUBLIC_URL: the address the bot listens on. */
+  private listening: string | undefined;
+
   constructor(private readonly options: GatewayCertificatesOptions) {}
+
+  /** Local mode: links point at the address the bot listens on when PUBLIC_URL is not set. */
+  listeningAt(url: string): void {
+    this.listening = url;
+  }
+
+  private get publicUrl(): string | undefined {
+    return this.options.publicUrl ?? this.listening;
+  }
 
   /** Why key-producing commands cannot run here (one line), or undefined when they can. */
   unavailable(operation: CertificateStep['operation']): string | undefined {
     if (!this.options.keyStore) return this.options.unavailable ?? 'No key store is configured: set KEY_STORE_SECRET_FILE to a file of at least 32 random bytes.';
-    if (operation !== 'request' && !this.options.publicUrl()) return 'PUBLIC_URL is not set: the PFX is delivered through a link to this bot, so it needs the address people reach it at (e.g. https://switchboard.contoso.com).';
+    if (operation !== 'request' && !this.publicUrl) return 'PUBLIC_URL is not set: the PFX is delivered through a link to this bot, so it needs the address people reach it at (e.g. https://switchboard.contoso.com).';
     return undefined;
   }
 
@@ -65,14 +77,12 @@ export class GatewayCertificates {
     return { keys: store?.list('private-key', gateway) ?? [], pfx: store?.list('pfx', gateway) ?? [] };
   }
 
-  /** The checks of `cert import` without packing anything: shown on the approval card, and a failure refuses the request. */
+  /**
+   * The checks of `cert import` without packing anything: shown on the approval card, and a failure refuses
+   * the request. Throws CertificateOperationError (one line) when there is no key or no root to check against.
+   */
   async checkIssued(gateway: string, certificatePem: string): Promise<CheckItem[]> {
-    const store = this.requireStore('import');
-    const key = keyForCertificate(gateway, certificatePem, store);
-    if (!key) return [{ check: 'key', status: 'fail', evidence: `Switchboard holds no key for ${gateway}`, fix: `run cert request ${gateway}, have its CSR signed, then import the certificate` }];
-    const { roots } = await this.material();
-    if (roots.length === 0) return [{ check: 'chain', status: 'fail', evidence: 'no Cloud Connector root CA is configured', fix: 'set CCE_ROOT_CA_FILE to the root exported from the CCE Active Directory computer' }];
-    return (await importIssued({ fqdn: gateway, issuedPem: certificatePem, keyPem: key.keyPem, caPem: roots.join('') })).items;
+    return (await importCertificate(gateway, certificatePem, await this.deps(this.requireStore('import')), { pack: false })).items;
   }
 
   /** Runs an approved certificate step. Throws CertificateUnavailable (one line) when it cannot run here. */
@@ -125,7 +135,7 @@ export class GatewayCertificates {
 
   private async deps(keyStore: KeyStore) {
     const { roots, labCa } = await this.material();
-    const base = (this.options.publicUrl() ?? '').replace(/\/+$/, '');
+    const base = (this.publicUrl ?? '').replace(/\/+$/, '');
     return { keyStore, roots, ...(labCa ? { ca: labCa } : {}), linkBase: `${base}/download/`, ttlMs: this.options.linkTtlMs };
   }
 }
@@ -161,31 +171,21 @@ export function createGatewayCertificates(
   config: GatewayCertificatesConfig,
   material: () => Promise<CertificateMaterial>,
   warn: (message: string) => void,
-): GatewayCertificates & { listeningAt(url: string): void } {
-  const dir = path.join(path.resolve(config.DATA_DIR), 'keys');
-  let secret: Buffer | undefined;
-  if (config.KEY_STORE_SECRET_FILE) secret = Buffer.from(fs.readFileSync(config.KEY_STORE_SECRET_FILE, 'utf8').trim());
-  else if (config.KEY_STORE_SECRET) secret = Buffer.from(config.KEY_STORE_SECRET);
-  else if (config.TENANT_BACKEND !== 'powershell') {
+): GatewayCertificates {
+  let secret = readKeyStoreSecret(config);
+  if (!secret && config.TENANT_BACKEND !== 'powershell') {
     const file = path.join(path.resolve(config.DATA_DIR), 'key-store.secret');
     if (!fs.existsSync(file)) {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
       warn(`No KEY_STORE_SECRET_FILE: gateway keys are sealed with a secret made for this demo data folder (${file}); set KEY_STORE_SECRET_FILE before holding real keys.`);
     }
-    secret = Buffer.from(fs.readFileSync(file, 'utf8').trim());
+    secret = readKeyStoreSecret({ KEY_STORE_SECRET_FILE: file });
   }
-  let listening: string | undefined;
-  const certificates = new GatewayCertificates({
-    ...(secret ? { keyStore: new KeyStore({ dir, secret }) } : { unavailable: 'No key store secret is configured: set KEY_STORE_SECRET_FILE (at least 32 random bytes, outside DATA_DIR) to make and hold gateway keys.' }),
+  return new GatewayCertificates({
+    ...(secret ? { keyStore: new KeyStore({ dir: path.join(path.resolve(config.DATA_DIR), 'keys'), secret }) } : { unavailable: 'No key store secret is configured: set KEY_STORE_SECRET_FILE (at least 32 random bytes, outside DATA_DIR) to make and hold gateway keys.' }),
     material,
-    publicUrl: () => config.PUBLIC_URL ?? listening,
+    publicUrl: config.PUBLIC_URL,
     linkTtlMs: (config.DOWNLOAD_LINK_TTL_MINUTES ?? 15) * 60_000,
-  });
-  return Object.assign(certificates, {
-    /** Local mode: links point at the address the bot listens on when PUBLIC_URL is not set. */
-    listeningAt(url: string) {
-      listening = url;
-    },
   });
 }

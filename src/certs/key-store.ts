@@ -35,6 +35,24 @@ export interface KeyStoreOptions {
   now?: () => number;
 }
 
+/**
+ * The key-store secret as configured: KEY_STORE_SECRET_FILE (preferred) or KEY_STORE_SECRET, at least 32
+ * bytes, undefined when neither is set. Throws one line naming the setting that is wrong.
+ */
+export function readKeyStoreSecret(c: { KEY_STORE_SECRET?: string | undefined; KEY_STORE_SECRET_FILE?: string | undefined }): Buffer | undefined {
+  if (c.KEY_STORE_SECRET && c.KEY_STORE_SECRET_FILE) throw new Error('set KEY_STORE_SECRET or KEY_STORE_SECRET_FILE, not both');
+  let secret: Buffer | undefined;
+  if (c.KEY_STORE_SECRET_FILE) {
+    try {
+      secret = Buffer.from(fs.readFileSync(c.KEY_STORE_SECRET_FILE, 'utf8').trim());
+    } catch (err) {
+      throw new Error(`KEY_STORE_SECRET_FILE: cannot read ${c.KEY_STORE_SECRET_FILE} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  } else if (c.KEY_STORE_SECRET) secret = Buffer.from(c.KEY_STORE_SECRET);
+  if (secret && secret.length < 32) throw new Error(`${c.KEY_STORE_SECRET_FILE ? 'KEY_STORE_SECRET_FILE' : 'KEY_STORE_SECRET'}: the key-store secret must be at least 32 bytes`);
+  return secret;
+}
+
 export class KeyStore {
   private readonly encKey: Buffer;
   private readonly macKey: Buffer;

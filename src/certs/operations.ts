@@ -47,31 +47,33 @@ export async function requestCertificate(fqdn: string, deps: Pick<CertDeps, 'key
  */
 export function keyForCertificate(fqdn: string, issuedPem: string, keyStore: KeyStore): { id: string; keyPem: string } | undefined {
   const leaf = pemBlocks(issuedPem)[0];
-  const keys = keyStore.list('private-key', fqdn).reverse().flatMap((item) => {
-    const found = keyStore.get(item.id);
-    return found ? [{ id: item.id, keyPem: found.content.toString('utf8') }] : [];
-  });
-  if (leaf) {
-    for (const key of keys) {
-      try {
-        if (certificateMatchesKey(leaf, key.keyPem)) return key;
-      } catch {
-        break; // not a readable certificate: the import's checks say so
-      }
+  const read = (id: string) => {
+    const found = keyStore.get(id);
+    return found ? { id, keyPem: found.content.toString('utf8') } : undefined;
+  };
+  const items = keyStore.list('private-key', fqdn).reverse();
+  for (const item of leaf ? items : []) {
+    const key = read(item.id);
+    try {
+      if (key && certificateMatchesKey(leaf!, key.keyPem)) return key;
+    } catch {
+      break; // not a readable certificate: the import's checks say so
     }
   }
-  return keys[0];
+  return items[0] ? read(items[0].id) : undefined;
 }
 
-/** Checks the issued certificate against the key of `cert request <fqdn>` it was made for; a PFX link when all pass. */
-export async function importCertificate(fqdn: string, issuedPem: string, deps: CertDeps): Promise<{ items: CheckItem[]; delivery?: PfxDelivery }> {
-  const found = keyForCertificate(fqdn, issuedPem, deps.keyStore);
-  const key = found ? { content: Buffer.from(found.keyPem) } : undefined;
-  if (!key) throw new CertificateOperationError(`There is no key for ${fqdn}: run cert request ${fqdn} first and have its CSR signed.`);
+/**
+ * Checks the issued certificate against the key of `cert request <fqdn>` it was made for; a PFX link when
+ * all pass. With `pack: false` only the checks run (what the approver is shown before anything is made).
+ */
+export async function importCertificate(fqdn: string, issuedPem: string, deps: CertDeps, options: { pack?: boolean } = {}): Promise<{ items: CheckItem[]; delivery?: PfxDelivery }> {
+  const key = keyForCertificate(fqdn, issuedPem, deps.keyStore);
+  if (!key) throw new CertificateOperationError(`Switchboard holds no key for ${fqdn}: run cert request ${fqdn} first and have its CSR signed.`);
   if (deps.roots.length === 0) throw new CertificateOperationError('No Cloud Connector root CA is configured (CCE_ROOT_CA_FILE): the chain cannot be checked.');
-  const password = newPfxPassword();
-  const result = await importIssued({ fqdn, issuedPem, keyPem: key.content.toString('utf8'), caPem: deps.roots.join(''), password });
-  if (!result.pfx) return { items: result.items };
+  const password = options.pack === false ? undefined : newPfxPassword();
+  const result = await importIssued({ fqdn, issuedPem, keyPem: key.keyPem, caPem: deps.roots.join(''), ...(password ? { password } : {}) });
+  if (!result.pfx || !password) return { items: result.items };
   return { items: result.items, delivery: deliver(fqdn, result.pfx, password, deps) };
 }
 

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { pemBlocks } from '../certs/authority';
+import { readKeyStoreSecret } from '../certs/key-store';
 import { InventorySchema, type Inventory } from './inventory-types';
 import type { ClientCertificate } from './port';
 
@@ -78,9 +79,12 @@ export function loadNetworkMaterial(c: NetworkConfig): NetworkMaterial {
   }
   if (Boolean(c.MTLS_CLIENT_CERT_FILE) !== Boolean(c.MTLS_CLIENT_KEY_FILE)) throw new NetworkConfigError('MTLS_CLIENT_CERT_FILE and MTLS_CLIENT_KEY_FILE go together: set both or neither');
   if (c.MTLS_CLIENT_CERT_FILE && c.MTLS_CLIENT_KEY_FILE) m.clientCert = { certPem: read(c.MTLS_CLIENT_CERT_FILE, 'MTLS_CLIENT_CERT_FILE'), keyPem: read(c.MTLS_CLIENT_KEY_FILE, 'MTLS_CLIENT_KEY_FILE') };
-  if (c.KEY_STORE_SECRET && c.KEY_STORE_SECRET_FILE) throw new NetworkConfigError('set KEY_STORE_SECRET or KEY_STORE_SECRET_FILE, not both');
-  const secret = c.KEY_STORE_SECRET_FILE ? Buffer.from(read(c.KEY_STORE_SECRET_FILE, 'KEY_STORE_SECRET_FILE').trim()) : c.KEY_STORE_SECRET ? Buffer.from(c.KEY_STORE_SECRET) : undefined;
-  if (secret && secret.length < 32) throw new NetworkConfigError(`${c.KEY_STORE_SECRET_FILE ? 'KEY_STORE_SECRET_FILE' : 'KEY_STORE_SECRET'}: the key-store secret must be at least 32 bytes`);
+  let secret: Buffer | undefined;
+  try {
+    secret = readKeyStoreSecret(c);
+  } catch (err) {
+    throw new NetworkConfigError((err as Error).message);
+  }
   if (secret) m.keyStoreSecret = secret;
   return m;
 }

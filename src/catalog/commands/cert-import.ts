@@ -6,6 +6,7 @@
  * key and import on the gateway") and sends a one-time link and, apart, its password.
  */
 import { z } from 'zod';
+import { CertificateOperationError } from '../../certs/operations';
 import { Refusal } from '../../errors';
 import { defineCommand } from '../command';
 import { certificateStep, makePlan } from '../plans';
@@ -53,7 +54,13 @@ export const certImport = defineCommand<{ gateway: string; certificate: string }
 
   async plan(ctx, input) {
     const notes = await certificateGuards(ctx, input.gateway, 'import');
-    const checks = await ctx.certificates.checkIssued(input.gateway, input.certificate);
+    let checks;
+    try {
+      checks = await ctx.certificates.checkIssued(input.gateway, input.certificate);
+    } catch (err) {
+      if (err instanceof CertificateOperationError) throw new Refusal('invalid-input', err.message);
+      throw err;
+    }
     const failed = checks.find((c) => c.status === 'fail');
     if (failed) throw new Refusal('invalid-input', `That certificate cannot be used for ${input.gateway}: ${failed.check}: ${failed.evidence}${failed.fix ? `; ${failed.fix}` : ''}. Nothing was made.`);
     notes.push(`Checked: ${checks.map((c) => `${c.check} ${c.status} (${c.evidence})`).join('; ')}.`);
