@@ -41,6 +41,18 @@ describe('network commands over HTTP in local mode', function () {
     assert.ok(root.body.attachments?.some((a) => a.contentType === 'application/pkix-cert' && String(a.content).includes('BEGIN CERTIFICATE')));
   });
 
+  it('checklist answers over HTTP with the readiness report and its card', async () => {
+    const message = teamsActivity(connector.url, alice, 'a:conv-net', { type: 'message', text: 'checklist' });
+    assert.equal((await post(bot.url, message)).status, 200);
+    const report = await connector.waitFor((c) => c.method === 'POST' && c.activityId === message.id && /^Readiness checklist: \d+ to fix, \d+ to look at, \d+ passed\./.test(c.body.text ?? ''), 20_000);
+    assert.equal(report.body.attachments?.[0]?.contentType, 'application/vnd.microsoft.card.adaptive');
+  });
+
+  it('cert import over HTTP: a certificate for a key the bot never made is refused in one line', async () => {
+    const reply = await ask('cert import gw9.contoso.com -----BEGIN CERTIFICATE----- MIIB -----END CERTIFICATE-----');
+    assert.match(reply.body.text ?? '', /holds no key for gw9\.contoso\.com: run cert request gw9\.contoso\.com first/);
+  });
+
   it('cert request and cert issue run after approval and deliver to the 1:1 chat; the PFX link shows a page on GET and gives the file once on POST', async () => {
     const asked = await ask('cert request gw2.contoso.com');
     const requestId = /R-[0-9A-Z]{8}/.exec(asked.body.text ?? '')![0];
