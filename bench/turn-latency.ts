@@ -9,12 +9,19 @@
  *   --only echo|switchboard       run one bot only (e.g. with --cpu-prof)
  *   --cpu-prof                    profile each bot process into bench/results/profiles/<bot>-r<round>/
  *                                 (summarise with: npx tsx bench/lib/cpuprofile-summary.ts <that dir>)
+ *   --heap-prof                   sample each bot's allocations (node --heap-prof) into bench/results/heap-profiles/<bot>-r<round>/
+ *                                 (summarise with: npx tsx bench/lib/heapprofile-summary.ts <that dir>)
  *   --candidate path/to/entry.ts  also measure a third bot, interleaved, against the same echo baseline:
  *                                 a copy of bench/lib/switchboard-bot.ts with a fix applied, to try it first
  *   --max-minutes 40              hard limit for the whole run
  *   --target 1.2                  the ratio to the echo bot a level must stay within, in every round
  *   --rss-turns 30000             after the rounds: a fresh echo and Switchboard process each, that many turns
  *                                 at the highest level, RSS sampled every 10,000 turns
+ *   --from-source                 run the bots' TypeScript through tsx (as `npm start` does) instead of tsc's
+ *                                 JavaScript on plain node (as the Dockerfile does; the default)
+ *   --heap-detail                 with --rss-turns: after each RSS sample, a full GC in the bot and its live JS
+ *                                 heap, V8's heap size and external memory (the bots run with --expose-gc,
+ *                                 and the forced GCs change later samples: for finding where memory goes)
  *
  * Each bot runs in its own child process, in local mode on 127.0.0.1, replying to a capture server in
  * this process (the activities' serviceUrl). Rounds alternate the order of the bots (E S, S E, ...) so
@@ -38,7 +45,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { killAllChildren, startBotChild } from './lib/child';
+import { killAllChildren, startBotChild, type ChildMemory } from './lib/child';
+import { compileBench } from './lib/compile';
 import { CaptureServer, runPhase, type PhaseResult } from './lib/load';
 import { machineInfo, processCpuMs, processPeakRssMb, processRssMb } from './lib/machine';
 import { max, mean, median, ms, percentile, range } from './lib/stats';
@@ -52,11 +60,14 @@ const { values: args } = parseArgs({
     'warm-turns': { type: 'string', default: '1000' },
     'no-warmed': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'heap-prof': { type: 'boolean', default: false },
     only: { type: 'string' },
     candidate: { type: 'string' },
     'max-minutes': { type: 'string', default: '40' },
     target: { type: 'string', default: '1.2' },
     'rss-turns': { type: 'string', default: '0' },
+    'heap-detail': { type: 'boolean', default: false },
+    'from-source': { type: 'boolean', default: false },
   },
 });
 
@@ -81,6 +92,7 @@ const messageText = 'status Bob Kelly';
 const target = Number(args.target);
 if (!(target >= 1)) throw new Error(`--target must be a ratio of at least 1, not ${args.target}`);
 const rssTurns = int('rss-turns', args['rss-turns'], 0, 1_000_000);
+const heapDetail = args['heap-detail'] ?? false;
 
 type Variant = 'channel' | 'warmed';
 interface BotSpec {
@@ -176,6 +188,7 @@ async function runRound(spec: BotSpec, round: number, capture: CaptureServer): P
       entry: spec.entry,
       env: { BENCH_CHILD_LIFETIME_MS: String(maxMinutes * 60_000), ...(dataDir ? { BENCH_DATA_DIR: dataDir } : {}) },
       ...(profDir ? { cpuProfDir: profDir } : {}),
+      ...(args['heap-prof'] ? { heapProfDir: path.join(resultsDir, 'heap-profiles') } : {}),
     });
     const phase = (tag: string, concurrency: number, n: number) => () =>
       runPhase({ botUrl: child.url, capture, agent, concurrency, turns: n, tag: `${spec.name}-r${round}-${tag}`, text: messageText, replyOk: spec.replyOk, turnTimeoutMs, phaseTimeoutMs });
@@ -257,19 +270,21 @@ function table(variant: Variant, subject: BotSpec): { lines: string[]; pass: boo
 async function memoryRun(capture: CaptureServer): Promise<string[]> {
   const level = Math.max(...levels);
   const block = Math.min(10_000, rssTurns);
-  const rows: { bot: string; samples: { turns: number; rss: number }[]; peak: number }[] = [];
+  const rows: { bot: string; samples: { turns: number; rss: number; heap?: ChildMemory }[]; peak: number }[] = [];
   for (const spec of allBots.filter((b) => b.name === 'echo' || b.name === 'switchboard')) {
     const dataDir = spec.needsDataDir ? fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-')) : undefined;
     const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, timeout: 4_000 });
-    const child = await startBotChild({ name: `${spec.name}-rss`, entry: spec.entry, env: { BENCH_CHILD_LIFETIME_MS: String(maxMinutes * 60_000), ...(dataDir ? { BENCH_DATA_DIR: dataDir } : {}) } });
-    const samples: { turns: number; rss: number }[] = [];
+    const child = await startBotChild({ name: `${spec.name}-rss`, entry: spec.entry, exposeGc: heapDetail, env: { BENCH_CHILD_LIFETIME_MS: String(maxMinutes * 60_000), ...(dataDir ? { BENCH_DATA_DIR: dataDir } : {}) } });
+    const samples: { turns: number; rss: number; heap?: ChildMemory }[] = [];
     try {
       for (let done = 0; done < rssTurns; done += block) {
         const r = await runPhase({ botUrl: child.url, capture, agent, concurrency: level, turns: block, tag: `${spec.name}-rss-${done}`, text: messageText, replyOk: spec.replyOk, turnTimeoutMs, phaseTimeoutMs: phaseTimeoutMs * 4 });
         checkPhase(`${spec.name} memory run after ${done} turns`, r);
         const rss = processRssMb(child.pid) ?? NaN;
-        samples.push({ turns: done + block, rss });
-        log(`  ${spec.name}: ${done + block} turns at ${level} conversations, RSS ${rss.toFixed(0)} MB`);
+        const heap = heapDetail ? await child.memory() : undefined;
+        samples.push({ turns: done + block, rss, ...(heap ? { heap } : {}) });
+        const detail = heap ? `; after a full GC: JS heap ${heap.heapUsed.toFixed(0)} MB live of ${heap.heapTotal.toFixed(0)} MB, external ${heap.external.toFixed(0)} MB, RSS ${heap.rss.toFixed(0)} MB; spaces held/live ${Object.entries(heap.spaces).filter(([, v]) => v.size >= 1).map(([k, v]) => `${k} ${v.size.toFixed(0)}/${v.used.toFixed(0)}`).join(', ')}` : '';
+        log(`  ${spec.name}: ${done + block} turns at ${level} conversations, RSS ${rss.toFixed(0)} MB${detail}`);
       }
       rows.push({ bot: spec.name, samples, peak: processPeakRssMb(child.pid) ?? NaN });
     } finally {
@@ -309,9 +324,10 @@ function diagnostics(): string[] {
 /** The commit measured, and whether src/ differed from it (others may be editing the same tree). */
 function codeVersion(): string {
   try {
-    const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, encoding: 'utf8', timeout: 10_000 }).trim();
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, encoding: 'utf8', timeout: 10_000 });
+    // Not trimmed: a porcelain line starts with its two status columns, the first often a space.
     const dirty = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).map((l) => l.slice(3));
-    return `commit ${git('rev-parse', '--short', 'HEAD')}${dirty.length ? `, with uncommitted changes in ${dirty.join(', ')}` : ', src/ clean'}`;
+    return `commit ${git('rev-parse', '--short', 'HEAD').trim()}${dirty.length ? `, with uncommitted changes in ${dirty.join(', ')}` : ', src/ clean'}`;
   } catch {
     return 'unknown (not a git checkout)';
   }
@@ -327,6 +343,10 @@ async function main(): Promise<void> {
 
   const machine = machineInfo();
   const code = codeVersion();
+  // Every bot compiled, or every bot through tsx: never one of each.
+  const build = args['from-source'] ? undefined : compileBench();
+  if (build) for (const spec of allBots) spec.entry = build.entry(spec.entry);
+  const how = build ? 'each bot compiled with tsc and run on plain node, as the Dockerfile runs Switchboard' : 'each bot run from its TypeScript through tsx, as `npm start` runs Switchboard';
   const capture = new CaptureServer();
   await capture.start();
   const started = Date.now();
@@ -340,13 +360,14 @@ async function main(): Promise<void> {
     if (rssTurns) memory = await memoryRun(capture);
   } finally {
     await capture.stop();
+    build?.remove();
   }
   const elapsedS = ((Date.now() - started) / 1000).toFixed(0);
   if (capture.unexpected) problems.push(`${capture.unexpected} replies reached the capture server that no turn was waiting for (late, or a second reply)`);
 
   const out: string[] = [];
   out.push(`Machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memory} RAM, ${machine.platform}, Node ${machine.node} (libuv ${machine.libuv}), started ${machine.date}`);
-  out.push(`Code: ${code}.`);
+  out.push(`Code: ${code}; ${how}.`);
   out.push(`Run: ${rounds} rounds per bot, order alternating each round, each round a fresh bot process and a fresh client keep-alive pool; ${turns} turns per level; ${elapsedS} s in all.`);
   out.push(`Warm-up: ${warmupTurns} sequential turns in one conversation at the start of each round, not measured; then the levels ${levels.join(' → ')} back to back, so each level opens the inbound connections it needs while it is measured.`);
   out.push(`1-minute load average at round start→end (the benchmark itself accounts for about 2): ${loads.map((l) => `${l.bot} r${l.round} ${l.start.toFixed(1)}→${l.end?.toFixed(1) ?? '?'}`).join(', ')}.`);

@@ -20,7 +20,8 @@ interface Profile {
   endTime: number;
 }
 
-function where(url: string): string {
+/** A frame's package, `node core`, `(native)` or `src/<folder>`. */
+export function where(url: string): string {
   if (!url) return '(native)';
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) {
@@ -89,4 +90,4 @@ function main(): void {
   print('inclusive time by function', inclusiveByFn, values.match);
 }
 
-main();
+if (require.main === module) main();

@@ -124,7 +124,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   /**
    * Conversation addresses and handled-activity ids are hints, not records: losing the last few to a
-   * power cut costs at most a repeated reply. They go through a second connection that does not wait
+   * power cut (or, for handled ids, the last event-loop iteration's to a crash) costs at most a repeated reply. They go through a second connection that does not wait
    * for fsync (WAL + synchronous=NORMAL still survives a crash of the process), keeping three disk
    * syncs off every turn. Requests, decisions and the audit log stay on the synchronous=FULL connection.
    */
@@ -133,6 +133,8 @@ export class SqliteStore implements Store {
   private readonly addresses = new Map<string, string>();
   private readonly statements = new Map<string, Database.Statement>();
   private sightings = 0;
+  /** Handled-activity ids of this event-loop iteration, written together at its end (writeSightings). */
+  private readonly unwrittenSightings = new Map<string, string>();
   /** The audit table, its HMAC chain and its anchors outside the database (audit-log.ts). */
   private readonly audit: AuditLog;
   /** This process's instance id once registered; claims record it. */
@@ -363,14 +365,32 @@ export class SqliteStore implements Store {
   }
 
   async alreadyHandled(activityId: string): Promise<boolean> {
-    return this.q('SELECT 1 FROM seen_activities WHERE id = ?', this.hints).get(activityId) !== undefined;
+    return this.unwrittenSightings.has(activityId) || this.q('SELECT 1 FROM seen_activities WHERE id = ?', this.hints).get(activityId) !== undefined;
   }
 
   async firstSighting(activityId: string, at: Date): Promise<boolean> {
-    const first = this.q('INSERT OR IGNORE INTO seen_activities (id, seen_at) VALUES (?, ?)', this.hints).run(activityId, at.toISOString()).changes === 1;
+    if (await this.alreadyHandled(activityId)) return false;
+    // One commit per event-loop iteration for all the turns that ended in it, not one per turn: a commit
+    // costs more than the insert. Until it is written the id is answered from memory.
+    this.unwrittenSightings.set(activityId, at.toISOString());
+    if (this.unwrittenSightings.size === 1) setImmediate(() => this.writeSightings());
+    return true;
+  }
+
+  private writeSightings(): void {
+    if (this.unwrittenSightings.size === 0 || !this.hints.open) return;
+    const batch = [...this.unwrittenSightings];
+    const insert = this.q('INSERT OR IGNORE INTO seen_activities (id, seen_at) VALUES (?, ?)', this.hints);
+    this.hints.transaction(() => {
+      for (const [id, seenAt] of batch) insert.run(id, seenAt);
+    })();
+    this.unwrittenSightings.clear();
     // Teams re-sends within minutes; ids older than two days only take space.
-    if (++this.sightings % 1000 === 0) this.q('DELETE FROM seen_activities WHERE seen_at < ?', this.hints).run(new Date(at.getTime() - 2 * 86_400_000).toISOString());
-    return first;
+    this.sightings += batch.length;
+    if (this.sightings >= 1000) {
+      this.sightings = 0;
+      this.q('DELETE FROM seen_activities WHERE seen_at < ?', this.hints).run(new Date(Date.parse(batch[0]![1]) - 2 * 86_400_000).toISOString());
+    }
   }
 
   async appendAudit(entry: AuditInput): Promise<AuditEntry> {
@@ -432,6 +452,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.writeSightings();
     this.audit.close();
     this.hints.close();
     this.db.close();

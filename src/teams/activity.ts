@@ -37,6 +37,7 @@ export const ExecuteInvokeValue = z.object({
 /** Text files a message may carry: inline (text/csv) or, in a personal chat, a Teams file to download. */
 const maxFileBytes = 1024 * 1024;
 const Attachment = z.object({ contentType: z.string(), name: z.string().max(255).optional(), content: z.unknown().optional() });
+const Attachments = z.array(Attachment);
 const TeamsFileInfo = z.object({ downloadUrl: z.url(), fileType: z.string().optional() });
 
 /**
@@ -44,7 +45,9 @@ const TeamsFileInfo = z.object({ downloadUrl: z.url(), fileType: z.string().opti
  * short-lived download URL; it is fetched with a timeout and a size cap. Anything else is ignored.
  */
 export async function readAttachments(activity: { attachments?: unknown }): Promise<IncomingFile[]> {
-  const list = z.array(Attachment).safeParse(activity.attachments ?? []);
+  // Most messages carry none; a schema is built once, not per message (zod compiles each on first use).
+  if (activity.attachments === undefined || activity.attachments === null) return [];
+  const list = Attachments.safeParse(activity.attachments);
   if (!list.success) return [];
   const files: IncomingFile[] = [];
   for (const a of list.data) {

@@ -61,7 +61,7 @@ export class SwitchboardBot extends TeamsActivityHandler {
       files,
       actor: identity.actor,
       tenantId: identity.tenantId,
-      conversation: TurnContext.getConversationReference(ctx.activity) as Record<string, unknown>,
+      conversation: addressOf(ctx.activity),
       conversationKey: `conversation:${identity.conversationId}`,
       personal: identity.personal,
       reply: async (message) => (await ctx.sendActivity(toActivity(message)))?.id,
@@ -70,4 +70,13 @@ export class SwitchboardBot extends TeamsActivityHandler {
       },
     };
   }
+}
+
+/**
+ * Where to talk to this conversation, without the message it came with: a notice sent later is not a reply
+ * to whatever the person typed last, and the address stays the same from turn to turn (stored once).
+ */
+function addressOf(activity: TurnContext['activity']): Record<string, unknown> {
+  const { activityId: _lastMessage, ...address } = TurnContext.getConversationReference(activity);
+  return address;
 }
