@@ -1,7 +1,8 @@
 /**
  * Summarises a V8 sampling heap profile (node --heap-prof, e.g. from bench/turn-latency.ts --heap-prof): the
- * bytes allocated by package, and by the innermost function of this repository on the stack (what made the
- * garbage that the young generation has to collect and, when it outlives a scavenge, the old space keeps).
+ * sampled objects still live when the process exited, by package and by the innermost function of this
+ * repository on the stack that allocated them (what the bot keeps: loaded code, caches, tables). For the
+ * garbage a turn makes, use the GC trace instead (BENCH_BOT_NODE_ARGS=--trace-gc-nvp, see bench/lib/child.ts).
  *
  *   npx tsx bench/lib/heapprofile-summary.ts bench/results/heap-profiles/switchboard-r1 [--top 25]
  */
@@ -48,9 +49,9 @@ function main(): void {
     console.log(`\n${title}`);
     [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).forEach(([k, v]) => console.log(`${(v / 1e6).toFixed(1).padStart(8)} MB ${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`));
   };
-  console.log(`${file}: ${(total / 1e6).toFixed(1)} MB sampled in allocations still live at the end or sampled over the run (V8 sampling heap profiler)`);
-  print('allocated by package', byPackage);
-  print('allocated under our innermost function', byOwnFrame);
+  console.log(`${file}: ${(total / 1e6).toFixed(1)} MB live at exit (V8 sampling heap profiler)`);
+  print('live, by the package that allocated it', byPackage);
+  print('live, by our innermost function on the allocating stack', byOwnFrame);
 }
 
 main();
