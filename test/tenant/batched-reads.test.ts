@@ -12,22 +12,10 @@ import { filterLiteral } from '../../src/tenant/directory';
 import { TenantError, type CmdletRun, type ReadCall, type ReadCmdletName, type ReadOutcome, type RunOptions, type TenantPort } from '../../src/tenant/port';
 import { createPowerShellTenant } from '../../src/tenant/powershell';
 import { buildBatchScript, newMarker } from '../../src/tenant/powershell/script';
-import { PwshSession } from '../../src/tenant/powershell/session';
 import { ReadCache } from '../../src/tenant/read-cache';
 import { SimulatedTenant } from '../../src/tenant/sim/simulated-tenant';
-import { requirePwsh } from '../support/pwsh';
+import { countRoundTrips, requirePwsh } from '../support/pwsh';
 import { contractTenant, extraUser, tempDir, writeStubState } from './fixtures';
-
-/** Counts the scripts sent to any pwsh session (round trips, connects and pings included) while it is on. */
-function countRoundTrips(): { readonly count: number; stop(): void } {
-  const original = PwshSession.prototype.invoke;
-  const counter = { count: 0, stop: () => void (PwshSession.prototype.invoke = original) };
-  PwshSession.prototype.invoke = function (this: PwshSession, ...args: Parameters<PwshSession['invoke']>) {
-    counter.count++;
-    return original.apply(this, args);
-  };
-  return counter;
-}
 
 const users = (o: ReadOutcome | undefined): OnlineUser[] => {
   assert.ok(o?.ok, o && !o.ok ? `${o.error.kind}: ${o.error.message}` : 'no outcome');
