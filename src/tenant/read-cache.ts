@@ -72,13 +72,7 @@ export class ReadCache implements TenantPort {
         }));
       });
     }
-    return Promise.all(keys.map((key) => this.reads.get(key)!.then(
-      (output): ReadOutcome => ({ ok: true, output: output as CmdletOutput<ReadCmdletName> }),
-      (error: unknown): ReadOutcome => {
-        if (error instanceof TenantError) return { ok: false, error };
-        throw error;
-      },
-    )));
+    return Promise.all(keys.map((key) => outcomeOf(this.reads.get(key)!)));
   }
 
   /** Makes reads ahead, together, so the runs that follow are answered from here; a read that fails is left to them. */
@@ -88,14 +82,8 @@ export class ReadCache implements TenantPort {
 
   private readAll(calls: readonly ReadCall[], options?: RunOptions): Promise<ReadOutcome[]> {
     if (this.tenant.runMany) return this.tenant.runMany(calls, options);
-    const run = <N extends ReadCmdletName>(c: CmdletCall<N>) => this.tenant.run(c.cmdlet, c.params, options);
-    return Promise.all(calls.map((c) => run(c).then(
-      (r): ReadOutcome => ({ ok: true, output: r.output }),
-      (error: unknown): ReadOutcome => {
-        if (error instanceof TenantError) return { ok: false, error };
-        throw error;
-      },
-    )));
+    const run = <N extends ReadCmdletName>(c: CmdletCall<N>) => this.tenant.run(c.cmdlet, c.params, options).then((r) => r.output);
+    return Promise.all(calls.map((c) => outcomeOf(run(c))));
   }
 
   /** A read in flight or made; a failed read is not remembered: the next caller asks again (and sees the error itself). */
@@ -113,4 +101,15 @@ export class ReadCache implements TenantPort {
 
   /** The tenant underneath belongs to someone else: nothing to close here. */
   async close(): Promise<void> {}
+}
+
+/** A read's outcome: its output, or the TenantError it failed with (anything else is not the tenant's answer, and throws). */
+function outcomeOf(read: Promise<unknown>): Promise<ReadOutcome> {
+  return read.then(
+    (output): ReadOutcome => ({ ok: true, output: output as CmdletOutput<ReadCmdletName> }),
+    (error: unknown): ReadOutcome => {
+      if (error instanceof TenantError) return { ok: false, error };
+      throw error;
+    },
+  );
 }
