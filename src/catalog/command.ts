@@ -13,7 +13,7 @@ import type { Clock } from '../clock';
 import type { Actor, IncomingFile, OutgoingMessage } from '../model/people';
 import type { Plan } from '../model/plan';
 import type { Store } from '../store/store';
-import type { TenantPort } from '../tenant/port';
+import type { ReadCall, TenantPort } from '../tenant/port';
 import type { GatewayCertificates } from '../certs/gateway-certificates';
 
 export type Risk = 'low' | 'medium' | 'high';
@@ -91,6 +91,11 @@ export interface ChangeCommand<Input extends Record<string, unknown> = Record<st
    * procedure broken, or nothing to change (said, never filed).
    */
   plan(ctx: CommandContext, input: Input): Promise<Plan>;
+  /**
+   * The reads plan makes that do not depend on which user the input names (e.g. who holds the number asked
+   * for): filing makes them in the same round trip as the user lookup. `input.user` may still be a name here.
+   */
+  reads?(input: Input): ReadCall[];
   /**
    * Reads the current value of every property the plan names (changes and expectations). The runner
    * calls it before the first step (is the tenant still what the approver saw?) and after the last

@@ -6,7 +6,8 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { Refusal } from '../errors';
 import type { Expectation, PlannedChange, VerificationItem } from '../model/plan';
-import type { OnlineUser } from '../tenant/cmdlets';
+import { call, type CmdletCall, type OnlineUser } from '../tenant/cmdlets';
+import { filterLiteral } from '../tenant/directory';
 import { TenantError } from '../tenant/port';
 import type { ReadContext } from './command';
 
@@ -134,6 +135,14 @@ export async function readUser(ctx: Pick<ReadContext, 'tenant'>, identity: strin
   }
   if (!user) throw new Refusal('user-not-found', `No user matches "${identity}".`);
   return user;
+}
+
+/**
+ * The read that finds who holds a number (its extension aside): enable-voice's check that the number is free,
+ * made ahead with the user lookup when a request is filed and primed for a whole batch.
+ */
+export function numberHolders(telUri: string): CmdletCall<'Get-CsOnlineUser'> {
+  return call('Get-CsOnlineUser', { Filter: `LineURI -eq ${filterLiteral(telUri.replace(/;ext=.*$/i, ''))}`, ResultSize: 5 });
 }
 
 /** Phone System is what a hybrid voice user must be licensed for (E5, or E3 with the add-on). */

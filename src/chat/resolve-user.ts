@@ -3,7 +3,7 @@ import { renderCard } from '../cards/render';
 import type { Command } from '../catalog/command';
 import { Refusal } from '../errors';
 import type { CardJson } from '../model/people';
-import { findUsers } from '../tenant/directory';
+import { findUsers, firstUserRead } from '../tenant/directory';
 import type { TenantPort } from '../tenant/port';
 import { ReadCache } from '../tenant/read-cache';
 
@@ -26,6 +26,9 @@ export async function resolveUserField(
     const issue = identity.error.issues.find((i) => i.path[0] === field);
     if (issue) throw new Refusal('invalid-input', issue.message);
   }
+  // The reads the plan makes whoever the user is go with the lookup: on PowerShell, one round trip before the card.
+  const ahead = identity.success && command.kind === 'change' ? (command.reads?.(identity.data) ?? []) : [];
+  if (ahead.length > 0 && tenant instanceof ReadCache) await tenant.prefetch([firstUserRead(query), ...ahead]);
   const match = await findUsers(tenant, query);
   if (match.kind === 'one') {
     // The command reads this user again by UPN: answered from the lookup just made.

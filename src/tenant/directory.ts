@@ -3,7 +3,7 @@
  * display names; or, failing those, the display names that contain every word typed. When nothing
  * matches, the closest display names are offered.
  */
-import type { OnlineUser } from './cmdlets';
+import { call, type CmdletCall, type OnlineUser } from './cmdlets';
 import { TenantError, type TenantPort } from './port';
 
 export type UserMatch =
@@ -18,33 +18,45 @@ export function filterLiteral(value: string): string {
 
 const addressLike = /^(sip:)?[^\s@]+@[^\s@]+$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function byIdentity(tenant: TenantPort, identity: string): Promise<OnlineUser[]> {
+/**
+ * The reads a query takes: an address by -Identity, a pattern or a name by -Filter, and for a name that is
+ * not exact, the display names that contain every word typed.
+ */
+function lookup(query: string): { first: CmdletCall<'Get-CsOnlineUser'>; widen?: CmdletCall<'Get-CsOnlineUser'> } {
+  const q = query.trim();
+  if (addressLike.test(q)) return { first: call('Get-CsOnlineUser', { Identity: q }) };
+  if (q.includes('*')) return { first: byFilter(`DisplayName -like ${filterLiteral(q)}`) };
+  const words = q.split(/\s+/).filter(Boolean);
+  return {
+    first: byFilter(`DisplayName -eq ${filterLiteral(q)}`),
+    widen: byFilter(words.map((w) => `DisplayName -like ${filterLiteral(`*${w.replace(/\*/g, '')}*`)}`).join(' -and ')),
+  };
+}
+
+/** The read findUsers makes first for a query (often the only one), so it can be made ahead with others (ReadCache.prefetch). */
+export function firstUserRead(query: string): CmdletCall<'Get-CsOnlineUser'> {
+  return lookup(query).first;
+}
+
+function byFilter(filter: string): CmdletCall<'Get-CsOnlineUser'> {
+  return call('Get-CsOnlineUser', { Filter: filter, ResultSize: 50 });
+}
+
+/** The users a read finds; an identity that does not exist finds none. */
+async function read(tenant: TenantPort, { params }: CmdletCall<'Get-CsOnlineUser'>): Promise<OnlineUser[]> {
   try {
-    return (await tenant.run('Get-CsOnlineUser', { Identity: identity })).output;
+    return (await tenant.run('Get-CsOnlineUser', params)).output;
   } catch (err) {
-    if (err instanceof TenantError && err.kind === 'not-found') return [];
+    if (params.Identity !== undefined && err instanceof TenantError && err.kind === 'not-found') return [];
     throw err;
   }
 }
 
-async function byFilter(tenant: TenantPort, filter: string): Promise<OnlineUser[]> {
-  return (await tenant.run('Get-CsOnlineUser', { Filter: filter, ResultSize: 50 })).output;
-}
-
 export async function findUsers(tenant: TenantPort, query: string): Promise<UserMatch> {
   const q = query.trim();
-  let users: OnlineUser[];
-  if (addressLike.test(q)) {
-    users = await byIdentity(tenant, q);
-  } else if (q.includes('*')) {
-    users = await byFilter(tenant, `DisplayName -like ${filterLiteral(q)}`);
-  } else {
-    users = await byFilter(tenant, `DisplayName -eq ${filterLiteral(q)}`);
-    if (users.length === 0) {
-      const words = q.split(/\s+/).filter(Boolean);
-      users = await byFilter(tenant, words.map((w) => `DisplayName -like ${filterLiteral(`*${w.replace(/\*/g, '')}*`)}`).join(' -and '));
-    }
-  }
+  const { first, widen } = lookup(q);
+  let users = await read(tenant, first);
+  if (users.length === 0 && widen) users = await read(tenant, widen);
   if (users.length === 1) return { kind: 'one', user: users[0]! };
   if (users.length > 1) return { kind: 'many', users };
   return { kind: 'none', closest: await closestNames(tenant, q) };

@@ -3,7 +3,7 @@
  * tenant (sim/), PowerShell through node-powershell (powershell/), and PowerShell against the
  * stand-in module in tenant-stub/ (same runner, fake cmdlets).
  */
-import type { CmdletName, CmdletOutput, CmdletParams } from './cmdlets';
+import { cmdlets, isCmdletName, type CmdletCall, type CmdletName, type CmdletOutput, type CmdletParams } from './cmdlets';
 
 export type TenantBackendName = 'sim' | 'powershell' | 'powershell-stub';
 
@@ -31,6 +31,15 @@ export interface CmdletRun<N extends CmdletName> {
   record: CmdletRunRecord;
 }
 
+/** The allow-listed cmdlets that only read the tenant. */
+export type ReadCmdletName = { [N in CmdletName]: (typeof cmdlets)[N]['effect'] extends 'read' ? N : never }[CmdletName];
+
+/** One read-only call, as data: what `runMany` takes. */
+export type ReadCall = { [N in ReadCmdletName]: CmdletCall<N> }[ReadCmdletName];
+
+/** What one call of a `runMany` came to: its output, or the error `run` would have thrown for it. */
+export type ReadOutcome = { ok: true; output: CmdletOutput<ReadCmdletName> } | { ok: false; error: TenantError };
+
 export interface TenantPort {
   readonly backend: TenantBackendName;
   /**
@@ -38,6 +47,15 @@ export interface TenantPort {
    * runs. Failures throw TenantError, whose `record` says what ran.
    */
   run<N extends CmdletName>(cmdlet: N, params: CmdletParams<N>, options?: RunOptions): Promise<CmdletRun<N>>;
+  /**
+   * Runs several read-only calls in one round trip, one outcome per call in order: a call that fails
+   * (a bad parameter, an identity not found) does not fail the others, and a round trip that fails
+   * fails them all. Made once, without the retries `run` makes: a caller that needs a failed read
+   * makes it again with `run`. Anything but reads is refused (TenantError 'not-allowed') before
+   * anything runs. Optional: a backend without round trips (the simulated tenant) has none, and
+   * callers run each call instead (ReadCache.runMany does both).
+   */
+  runMany?(calls: readonly ReadCall[], options?: RunOptions): Promise<ReadOutcome[]>;
   /** Module facts that change how results read (e.g. properties a module version no longer reports). */
   describe(): Promise<TenantDescription>;
   /**
@@ -88,5 +106,13 @@ export class TenantError extends Error {
   ) {
     super(message);
     this.name = 'TenantError';
+  }
+}
+
+/** Refuses a batch that holds anything but allow-listed reads, before anything runs. */
+export function assertReadCalls(calls: readonly { cmdlet: string }[]): void {
+  for (const { cmdlet } of calls) {
+    if (!isCmdletName(cmdlet)) throw new TenantError('not-allowed', `The term '${cmdlet}' is not an allowed cmdlet.`);
+    if (cmdlets[cmdlet].effect !== 'read') throw new TenantError('not-allowed', `${cmdlet} changes the tenant; only reads are made together.`);
   }
 }

@@ -3,9 +3,10 @@
  * from the same generated tenant, with the same assertions.
  */
 import assert from 'node:assert/strict';
-import { TenantError, type TenantErrorKind, type TenantPort } from '../../src/tenant/port';
+import { TenantError, type ReadCall, type ReadCmdletName, type ReadOutcome, type TenantErrorKind, type TenantPort } from '../../src/tenant/port';
+import { ReadCache } from '../../src/tenant/read-cache';
 import type { SimTenantState } from '../../src/tenant/sim/state';
-import { cmdletNames } from '../../src/tenant/cmdlets';
+import { cmdletNames, type CmdletCall } from '../../src/tenant/cmdlets';
 import { contractTenant, extraUser } from './fixtures';
 
 export interface ContractHarness {
@@ -53,6 +54,25 @@ export function tenantContract(name: string, make: (ctx: Mocha.Context) => Promi
     it('returns every user whose display name matches a *Smith wildcard, in tenant order', async () => {
       assert.deepEqual((await get('*Smith')).map((u) => u.DisplayName), ['Bob Smith', 'Carla Smith']);
       assert.deepEqual((await get('bob*')).map((u) => u.DisplayName), ['Bob Smith', 'Bob Kelly']);
+    });
+
+    it('reads several calls together (runMany where the backend has it) with the outcomes of one run each, a failing call alone', async () => {
+      const calls: ReadCall[] = [
+        { cmdlet: 'Get-CsOnlineUser', params: { Filter: "DisplayName -eq 'Bob Smith'", ResultSize: 50 } },
+        { cmdlet: 'Get-CsOnlineUser', params: { Identity: 'nobody@contoso.com' } },
+        { cmdlet: 'Get-CsHybridPSTNSite', params: {} },
+        { cmdlet: 'Get-CsOnlineUser', params: { Filter: "LineURI -eq 'tel:+14255550111'", ResultSize: 5 } },
+      ];
+      const one = <N extends ReadCmdletName>(c: CmdletCall<N>) => h.tenant.run(c.cmdlet, c.params).then(
+        (r): ReadOutcome => ({ ok: true, output: r.output }),
+        (error: TenantError): ReadOutcome => ({ ok: false, error }),
+      );
+      const expected = await Promise.all(calls.map(one));
+      const shape = (os: ReadOutcome[]) => os.map((o) => (o.ok ? { output: o.output } : { kind: o.error.kind, message: o.error.message }));
+      assert.deepEqual(shape(await new ReadCache(h.tenant).runMany(calls)), shape(expected));
+      if (h.tenant.runMany) assert.deepEqual(shape(await h.tenant.runMany(calls)), shape(expected));
+      assert.deepEqual(shape(expected)[1], { kind: 'not-found', message: 'Management object not found for identity "nobody@contoso.com".' });
+      assert.deepEqual((expected[0]!.ok ? (expected[0]!.output as { Identity: string }[]) : []).map((u) => u.Identity), [bob.Identity]);
     });
 
     it('reports an unknown identity as not found with the cmdlet wording', async () => {

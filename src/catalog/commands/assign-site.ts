@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { Refusal } from '../../errors';
+import { call } from '../../tenant/cmdlets';
 import { defineCommand, type ChangeCommand, type CommandContext } from '../command';
 import { describeUser, hasPhoneSystem, planChanges, readUser, SiteName, UserIdentity } from '../fields';
 import { callStep, makePlan } from '../plans';
@@ -12,8 +13,11 @@ import { callStep, makePlan } from '../plans';
 const Input = z.object({ user: UserIdentity, site: SiteName });
 type Input = z.infer<typeof Input>;
 
+/** Every hybrid PSTN site of the tenant: read whoever the user is. */
+const sitesRead = call('Get-CsHybridPSTNSite', {});
+
 async function tenantSites(ctx: Pick<CommandContext, 'tenant'>): Promise<string[]> {
-  return (await ctx.tenant.run('Get-CsHybridPSTNSite', {})).output.map((s) => s.Identity);
+  return (await ctx.tenant.run(sitesRead.cmdlet, sitesRead.params)).output.map((s) => s.Identity);
 }
 
 const observe: ChangeCommand<Input>['observe'] = async (ctx, _input, subject) => {
@@ -46,6 +50,8 @@ export const assignSite = defineCommand<Input>({
   },
 
   observe,
+
+  reads: () => [sitesRead],
 
   async plan(ctx, input) {
     const list = await tenantSites(ctx);

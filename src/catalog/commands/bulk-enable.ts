@@ -18,7 +18,7 @@ import { distance, filterLiteral, findUsers } from '../../tenant/directory';
 import { TenantError } from '../../tenant/port';
 import { ReadCache } from '../../tenant/read-cache';
 import { defineCommand, type BatchItem, type ChangeCommand, type Command, type CommandContext } from '../command';
-import { SiteName, TelUri } from '../fields';
+import { numberHolders, SiteName, TelUri } from '../fields';
 import { numberLock } from '../plans';
 import { assignSite } from './assign-site';
 import { enableVoice } from './enable-voice';
@@ -139,18 +139,18 @@ function inDirectory(directory: readonly OnlineUser[], name: string): OnlineUser
 /**
  * Who holds each number, primed as enable-voice's own holder check, from the users read already
  * (the whole directory) or, past a few numbers, from one read of every user with a number, which
- * costs less than a filtered read per number.
+ * costs less than a filtered read per number; a few numbers are read as the check reads them, together.
  */
 async function primeNumberHolders(tenant: ReadCache, numbers: readonly string[], directory: readonly OnlineUser[] | undefined): Promise<void> {
   const bare = [...new Set(numbers.map((n) => n.replace(/;ext=.*$/i, '')))];
-  if (!directory && bare.length <= 10) return;
+  if (!directory && bare.length <= 10) return tenant.prefetch(bare.map(numberHolders));
   const numbered = directory ?? (await tenant.run('Get-CsOnlineUser', { Filter: "LineURI -like 'tel:*'" })).output;
   const byNumber = new Map<string, OnlineUser[]>();
   for (const u of numbered) {
     const n = (u.LineURI ?? '').toLowerCase();
     if (n) byNumber.set(n, [...(byNumber.get(n) ?? []), u]);
   }
-  for (const n of bare) tenant.prime('Get-CsOnlineUser', { Filter: `LineURI -eq ${filterLiteral(n)}`, ResultSize: 5 }, (byNumber.get(n.toLowerCase()) ?? []).slice(0, 5));
+  for (const n of bare) tenant.prime('Get-CsOnlineUser', numberHolders(n).params, (byNumber.get(n.toLowerCase()) ?? []).slice(0, 5));
 }
 
 /** Names that match no one get the closest names up to this many times per batch (each costs a scan of the directory). */

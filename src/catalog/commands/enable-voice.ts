@@ -6,9 +6,8 @@
  */
 import { z } from 'zod';
 import { Refusal } from '../../errors';
-import { filterLiteral } from '../../tenant/directory';
 import { defineCommand, type ChangeCommand } from '../command';
-import { describeUser, hasPhoneSystem, licenceAdvice, planChanges, readUser, readVoice, TelUri, UserIdentity } from '../fields';
+import { describeUser, hasPhoneSystem, licenceAdvice, numberHolders, planChanges, readUser, readVoice, TelUri, UserIdentity } from '../fields';
 import { callStep, makePlan, numberLock } from '../plans';
 
 const Input = z.object({ user: UserIdentity, number: TelUri });
@@ -43,10 +42,12 @@ export const enableVoice = defineCommand<Input>({
 
   observe,
 
+  reads: (input) => [numberHolders(input.number)],
+
   async plan(ctx, input) {
     const user = await readUser(ctx, input.user);
     if (!hasPhoneSystem(user)) throw new Refusal('invalid-input', `${describeUser(user)} is not licensed for Phone System: ${licenceAdvice}.`);
-    const holders = (await ctx.tenant.run('Get-CsOnlineUser', { Filter: `LineURI -eq ${filterLiteral(input.number.replace(/;ext=.*$/i, ''))}`, ResultSize: 5 })).output;
+    const holders = (await ctx.tenant.run('Get-CsOnlineUser', numberHolders(input.number).params)).output;
     const holder = holders.find((h) => h.Identity !== user.Identity);
     if (holder) throw new Refusal('invalid-input', `${input.number} is already assigned to ${describeUser(holder)}.`);
 

@@ -59,7 +59,7 @@ export function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name, value]) => value !== undefined && childEnvNames.test(name) && !isSecretParameter(name)));
 }
 
-export function createPowerShellTenant(options: PowerShellTenantOptions): TenantPort & { readonly pool: SessionPool } {
+export function createPowerShellTenant(options: PowerShellTenantOptions): TenantPort & Required<Pick<TenantPort, 'runMany'>> & { readonly pool: SessionPool } {
   const config = PowerShellTenantConfig.parse(options.config);
   const pwshPath = locatePwsh(config.PWSH_PATH);
   if (!pwshPath) throw new Error(config.PWSH_PATH ? `PWSH_PATH ${config.PWSH_PATH} is not an executable file.` : 'pwsh was not found on PATH or in ~/.dotnet/tools; set PWSH_PATH.');

@@ -3,8 +3,12 @@
  * session, parse the result with the cmdlet's zod schema, map errors, retry what may be retried, and record it all.
  */
 import { cmdletNames, cmdlets, type CmdletName, type CmdletOutput, type CmdletParams } from '../cmdlets';
-import { TenantError, type CmdletRun, type CmdletRunRecord, type RunOptions, type TenantBackendName, type TenantDescription, type TenantPort, type TenantReadiness } from '../port';
-import { buildScript, newMarker } from './script';
+import {
+  assertReadCalls, TenantError, type CmdletRun, type CmdletRunRecord, type ReadCall, type ReadCmdletName, type ReadOutcome, type RunOptions, type TenantBackendName,
+  type TenantDescription, type TenantPort, type TenantReadiness,
+} from '../port';
+import { buildBatchScript, buildScript, newMarker, validateParams } from './script';
+import { readBatchEnvelopes, UnparsableOutput, type Envelope } from './envelope';
 import { classifyError, isAuthExpired } from './errors';
 import { SessionFailure, type PwshSession } from './session';
 import type { SessionPool } from './pool';
@@ -24,6 +28,17 @@ export interface PowerShellTenantParts {
 }
 
 type AttemptResult = { sessionId: string; output: unknown } | { sessionId: string; error: TenantError };
+
+/** A call of a batch that passed validation, with where its outcome goes. */
+interface BatchCall {
+  index: number;
+  cmdlet: ReadCmdletName;
+  params: Record<string, unknown>;
+  command: string;
+}
+
+/** A batch on one session: each call's output or error, or one error for the round trip. */
+type BatchResult = { sessionId: string; results: ({ output: unknown } | { error: TenantError })[] } | { sessionId: string; error: TenantError };
 
 const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -47,7 +62,7 @@ export class PowerShellTenant implements TenantPort {
     };
     let validated: Record<string, unknown>;
     try {
-      validated = buildScript(cmdlet, params, newMarker()).params;
+      validated = validateParams(cmdlet, params);
     } catch (err) {
       return fail(err instanceof TenantError ? err : new TenantError('invalid-parameter', String(err)));
     }
@@ -67,6 +82,83 @@ export class PowerShellTenant implements TenantPort {
         await (this.parts.sleep ?? sleepFor)(backoffDelayMs(attempts, this.parts.retry));
       }
     }
+  }
+
+  /**
+   * Several reads in one script on one session (one round trip), one outcome per call. A call the allow-list
+   * refuses fails alone and is not sent; a lapsed token reconnects and sends the batch once more; no other retry.
+   */
+  async runMany(calls: readonly ReadCall[], options?: RunOptions): Promise<ReadOutcome[]> {
+    assertReadCalls(calls);
+    const started = performance.now();
+    const outcomes: ReadOutcome[] = new Array(calls.length);
+    const failed = (command: string, session: string, attempts: number, err: TenantError): ReadOutcome => ({
+      ok: false,
+      error: new TenantError(err.kind, err.message, { command, durationMs: performance.now() - started, session, outcome: 'error', attempts, error: err.message }),
+    });
+    const valid: BatchCall[] = [];
+    calls.forEach((c, index) => {
+      const command = renderForRecord(c.cmdlet, c.params);
+      try {
+        valid.push({ index, cmdlet: c.cmdlet, params: validateParams(c.cmdlet, c.params), command });
+      } catch (err) {
+        outcomes[index] = failed(command, 'none', 0, err instanceof TenantError ? err : new TenantError('invalid-parameter', String(err)));
+      }
+    });
+    if (valid.length === 0) return outcomes;
+    const timeoutMs = Math.min(options?.timeoutMs ?? this.parts.commandTimeoutMs, this.parts.commandTimeoutMs);
+    let result: BatchResult;
+    try {
+      result = await this.attemptBatch(valid, timeoutMs);
+    } catch (err) {
+      // No session to run on (none free in time, or none would start).
+      result = { sessionId: 'none', error: err instanceof TenantError ? err : new TenantError('cmdlet-error', String(err)) };
+    }
+    valid.forEach((c, i) => {
+      const r = 'error' in result ? result : result.results[i]!;
+      outcomes[c.index] = 'error' in r ? failed(c.command, result.sessionId, 1, r.error) : { ok: true, output: r.output as CmdletOutput<ReadCmdletName> };
+    });
+    return outcomes;
+  }
+
+  private async attemptBatch(calls: readonly BatchCall[], timeoutMs: number): Promise<BatchResult> {
+    const label = `Batched reads (${calls.map((c) => c.cmdlet).join(', ')})`;
+    return this.parts.pool.withSession<BatchResult>(async (s) => {
+      s.commands += calls.length;
+      const sessionId = `${s.id}#${s.commands}`;
+      try {
+        let envelopes = await this.invokeBatch(s, calls, timeoutMs);
+        if (envelopes.some((e) => !e.ok && isAuthExpired(e.error))) {
+          // The token lapsed: connect again on the same process and send the reads once more.
+          await s.connect();
+          envelopes = await this.invokeBatch(s, calls, timeoutMs);
+        }
+        const results = envelopes.map((e, i) => {
+          if (!e.ok) return { error: new TenantError(classifyError(e.error), e.error.message) };
+          try {
+            return { output: this.parseOutput(calls[i]!.cmdlet, e.output, sessionId) };
+          } catch (err) {
+            return { error: err as TenantError };
+          }
+        });
+        return { value: { sessionId, results }, discard: false };
+      } catch (err) {
+        const error = err instanceof SessionFailure
+          ? this.sessionError(label, err, timeoutMs)
+          : err instanceof UnparsableOutput
+            ? new TenantError('cmdlet-error', `${label} produced output Switchboard could not read (${err.message}); the PowerShell process was replaced.`)
+            : new TenantError('cmdlet-error', `Could not (re)connect the PowerShell session: ${(err as Error).message}`);
+        return { value: { sessionId, error }, discard: true };
+      }
+    });
+  }
+
+  /** The calls' envelopes, in order; a batch whose own envelope reports an error gives it to every call. */
+  private async invokeBatch(s: PwshSession, calls: readonly BatchCall[], timeoutMs: number): Promise<Envelope[]> {
+    const marker = newMarker();
+    const envelope = await s.invoke(buildBatchScript(calls, marker), marker, timeoutMs);
+    if (!envelope.ok) return calls.map(() => envelope);
+    return readBatchEnvelopes(envelope.output, calls.length);
   }
 
   /** One attempt on one session. Cmdlet errors keep the session; any doubt about the process discards it. */
@@ -117,7 +209,8 @@ export class PowerShellTenant implements TenantPort {
     return parsed.data;
   }
 
-  private sessionError(cmdlet: CmdletName, failure: SessionFailure, timeoutMs: number): TenantError {
+  /** `cmdlet` names what ran: a cmdlet, or the batched reads. */
+  private sessionError(cmdlet: string, failure: SessionFailure, timeoutMs: number): TenantError {
     switch (failure.kind) {
       case 'timeout':
         return new TenantError('timeout', `${cmdlet} did not finish within ${timeoutMs / 1000} s and was stopped: ${failure.message}. Whether it took effect is unknown; check before retrying.`);
