@@ -53,7 +53,7 @@ export class ReadCache implements TenantPort {
   /**
    * Several reads at once: those made already are answered from here, the rest in one runMany of the tenant
    * underneath (or, where it has none, each with run, in parallel). Each success is remembered like a run's;
-   * a failure is not, so the next run of it asks again and reports it itself.
+   * a failure is not (but for a timeout: see remember), so the next run of it asks again and reports it itself.
    */
   async runMany(calls: readonly ReadCall[], options?: RunOptions): Promise<ReadOutcome[]> {
     assertReadCalls(calls);
@@ -86,10 +86,15 @@ export class ReadCache implements TenantPort {
     return Promise.all(calls.map((c) => outcomeOf(run(c))));
   }
 
-  /** A read in flight or made; a failed read is not remembered: the next caller asks again (and sees the error itself). */
+  /**
+   * A read in flight or made. A failed read is not remembered: the next caller asks again (and sees the error
+   * itself). Except a timeout: the tenant did not answer within the command timeout, and asking again would make
+   * the person wait as long again for the same silence (a filing whose batched reads timed out would wait twice).
+   */
   private remember(key: string, read: Promise<unknown>): void {
     this.reads.set(key, read);
-    read.catch(() => {
+    read.catch((err: unknown) => {
+      if (err instanceof TenantError && err.kind === 'timeout') return;
       if (this.reads.get(key) === read) this.reads.delete(key);
     });
   }

@@ -248,6 +248,21 @@ describe('the read cache makes reads ahead together (ReadCache.prefetch)', () =>
     assert.equal(asked.runs, 1);
   });
 
+  it('does not ask again for a read that timed out: the run that follows reports the timeout at once', async () => {
+    const { tenant, asked } = countingTenant(true);
+    let batches = 0;
+    tenant.runMany = async (calls) => {
+      batches++;
+      return calls.map((): ReadOutcome => ({ ok: false, error: new TenantError('timeout', 'Get-CsOnlineUser did not finish within 60 s and was stopped.') }));
+    };
+    const cache = new ReadCache(tenant);
+    await cache.prefetch([bob, sites]);
+    await assert.rejects(cache.run(bob.cmdlet, bob.params), (e: unknown) => e instanceof TenantError && e.kind === 'timeout');
+    await assert.rejects(cache.run(sites.cmdlet, sites.params), (e: unknown) => e instanceof TenantError && e.kind === 'timeout');
+    assert.equal(batches, 1);
+    assert.equal(asked.runs, 0, 'no second wait for the same silence');
+  });
+
   it('runs each read, in parallel, where the tenant has no runMany (the simulated tenant)', async () => {
     const { tenant, asked } = countingTenant(false);
     assert.equal(tenant.runMany, undefined);
