@@ -56,6 +56,18 @@ describe('filing a change on TENANT_BACKEND=powershell-stub (real pwsh)', functi
     assert.equal(trips, 1);
   });
 
+  it('answers status for a UPN in ONE round trip: the user, their PSTN settings and the hybrid settings together', async () => {
+    const { reply, trips } = await say('status bob.kelly@contoso.com');
+    assert.match(reply.text ?? '', /^Bob Kelly: EnterpriseVoiceEnabled /);
+    assert.equal(trips, 1);
+  });
+
+  it('answers status for a display name in two round trips (the PSTN settings wait for the UPN)', async () => {
+    const { reply, trips } = await say('status Bob Kelly');
+    assert.match(reply.text ?? '', /^Bob Kelly: EnterpriseVoiceEnabled /);
+    assert.equal(trips, 2);
+  });
+
   it('files enable voice for a UPN in ONE round trip', async () => {
     const { reply, trips } = await say('enable voice for bob.smith@contoso.com number +14255550102');
     assert.match(reply.text ?? '', /^R-[0-9A-Z]{8}: Enable voice for Bob Smith \(bob\.smith@contoso\.com\) is waiting for an approver\.$/);

@@ -74,6 +74,12 @@ interface CommandBase<Input extends Record<string, unknown>> {
   formData?(ctx: CommandContext, input: Partial<Input>): Promise<Record<string, unknown>>;
   /** Who sees and may run it: approver-only commands are hidden from everyone else in help. */
   audience: 'everyone' | 'approvers';
+  /**
+   * The reads the command makes that do not depend on which user the input names (who holds the number asked
+   * for, the tenant's hybrid settings): they go in the same round trip as the user lookup. `input.user` may
+   * still be a name here.
+   */
+  reads?(input: Input): ReadCall[];
 }
 
 export interface CheckCommand<Input extends Record<string, unknown> = Record<string, unknown>> extends CommandBase<Input> {
@@ -91,11 +97,6 @@ export interface ChangeCommand<Input extends Record<string, unknown> = Record<st
    * procedure broken, or nothing to change (said, never filed).
    */
   plan(ctx: CommandContext, input: Input): Promise<Plan>;
-  /**
-   * The reads plan makes that do not depend on which user the input names (e.g. who holds the number asked
-   * for): filing makes them in the same round trip as the user lookup. `input.user` may still be a name here.
-   */
-  reads?(input: Input): ReadCall[];
   /**
    * Reads the current value of every property the plan names (changes and expectations). The runner
    * calls it before the first step (is the tenant still what the approver saw?) and after the last

@@ -26,8 +26,8 @@ export async function resolveUserField(
     const issue = identity.error.issues.find((i) => i.path[0] === field);
     if (issue) throw new Refusal('invalid-input', issue.message);
   }
-  // The reads the plan makes whoever the user is go with the lookup: on PowerShell, one round trip before the card.
-  const ahead = identity.success && command.kind === 'change' ? (command.reads?.(identity.data) ?? []) : [];
+  // The reads the command makes whoever the user is go with the lookup: on PowerShell, one round trip for them all.
+  const ahead = identity.success ? (command.reads?.(identity.data) ?? []) : [];
   if (ahead.length > 0 && tenant instanceof ReadCache) await tenant.prefetch([firstUserRead(query), ...ahead]);
   const match = await findUsers(tenant, query);
   if (match.kind === 'one') {

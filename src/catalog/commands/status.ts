@@ -5,12 +5,17 @@
  */
 import { z } from 'zod';
 import { renderCard } from '../../cards/render';
-import { TenantError } from '../../tenant/port';
+import { TenantError, type ReadCall } from '../../tenant/port';
 import { defineCommand } from '../command';
 import { hasPhoneSystem, licenceAdvice, psText, readUser, UserIdentity } from '../fields';
 
 type Verdict = 'pass' | 'fail' | 'warn' | 'info';
 interface Fact { name: string; value: string; verdict: Verdict; fix?: string }
+
+const hybridSettings = { cmdlet: 'Get-CsTenantHybridConfiguration', params: {} } as const satisfies ReadCall;
+const pstnSettings = (identity: string) => ({ cmdlet: 'Get-CsUserPstnSettings', params: { Identity: identity } }) as const satisfies ReadCall;
+/** user@domain, not a SIP address or an object id: the identity the status reads the PSTN settings by. */
+const upnLike = /^[^\s@:*]+@[^\s@]+$/;
 
 const marks: Record<Verdict, string> = { pass: '✅', fail: '❌', warn: '⚠️', info: 'ℹ️' };
 
@@ -32,6 +37,8 @@ export const status = defineCommand<{ user: string }>({
   required: ['user'],
   ask: { user: 'Which user? Type status and a UPN, SIP address or display name, e.g. status Bob Kelly.' },
   audience: 'everyone',
+  // The hybrid settings are the tenant's; a UPN typed as such also names whose PSTN settings to read.
+  reads: (input) => [hybridSettings, ...(upnLike.test(input.user) ? [pstnSettings(input.user)] : [])],
 
   async run(ctx, input) {
     const user = await readUser(ctx, input.user);
@@ -41,7 +48,8 @@ export const status = defineCommand<{ user: string }>({
     let site: unknown;
     let international: unknown;
     try {
-      const [pstn] = (await ctx.tenant.run('Get-CsUserPstnSettings', { Identity: upn })).output;
+      const read = pstnSettings(upn);
+      const [pstn] = (await ctx.tenant.run(read.cmdlet, read.params)).output;
       site = pstn?.HybridPSTNSite ?? null;
       international = pstn?.AllowInternationalCalls ?? null;
     } catch (err) {
@@ -50,7 +58,7 @@ export const status = defineCommand<{ user: string }>({
     }
     let peer: string | null = null;
     try {
-      peer = (await ctx.tenant.run('Get-CsTenantHybridConfiguration', {})).output[0]?.PeerDestination ?? null;
+      peer = (await ctx.tenant.run(hybridSettings.cmdlet, hybridSettings.params)).output[0]?.PeerDestination ?? null;
     } catch (err) {
       if (!(err instanceof TenantError)) throw err;
     }
