@@ -75,9 +75,19 @@ export class ReadCache implements TenantPort {
     return Promise.all(keys.map((key) => outcomeOf(this.reads.get(key)!)));
   }
 
-  /** Makes reads ahead, together, so the runs that follow are answered from here; a read that fails is left to them. */
+  /**
+   * Makes reads ahead, together, so the runs that follow are answered from here; a read that fails is left to
+   * them. Only where the tenant batches: elsewhere it would only make reads early, or ones never asked for.
+   */
   async prefetch(calls: readonly ReadCall[], options?: RunOptions): Promise<void> {
+    // Without a round trip to save (the simulated tenant), each read is made when it is asked for, if it is.
+    if (!this.batches()) return;
     await this.runMany(calls, options);
+  }
+
+  /** Whether reads made together cost one round trip underneath, however many caches are stacked on the tenant. */
+  private batches(): boolean {
+    return this.tenant instanceof ReadCache ? this.tenant.batches() : this.tenant.runMany !== undefined;
   }
 
   private readAll(calls: readonly ReadCall[], options?: RunOptions): Promise<ReadOutcome[]> {

@@ -274,6 +274,15 @@ describe('the read cache makes reads ahead together (ReadCache.prefetch)', () =>
     assert.equal(asked.runs, 3);
   });
 
+  it('makes nothing ahead where there is no round trip to save (no runMany underneath, through stacked caches too)', async () => {
+    const { tenant, asked } = countingTenant(false);
+    const cache = new ReadCache(new ReadCache(tenant));
+    await cache.prefetch([bob, sites]);
+    assert.equal(asked.runs, 0);
+    assert.equal((await cache.run(bob.cmdlet, bob.params)).output[0]?.DisplayName, 'Bob Kelly');
+    assert.equal(asked.runs, 1, 'made when asked for, once');
+  });
+
   it('makes a read once when runs and a batch ask for it at the same time', async () => {
     const { tenant, asked } = countingTenant(true);
     const cache = new ReadCache(tenant);
