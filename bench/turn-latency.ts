@@ -9,7 +9,7 @@
  *   --only echo|switchboard       run one bot only (e.g. with --cpu-prof)
  *   --cpu-prof                    profile each bot process into bench/results/profiles/<bot>-r<round>/
  *                                 (summarise with: npx tsx bench/lib/cpuprofile-summary.ts <that dir>)
- *   --heap-prof                   sample each bot's allocations (node --heap-prof) into bench/results/heap-profiles/<bot>-r<round>/
+ *   --heap-prof                   what each bot holds at exit, sampled (node --heap-prof), into bench/results/heap-profiles/<bot>-r<round>/
  *                                 (summarise with: npx tsx bench/lib/heapprofile-summary.ts <that dir>)
  *   --candidate path/to/entry.ts  also measure a third bot, interleaved, against the same echo baseline:
  *                                 a copy of bench/lib/switchboard-bot.ts with a fix applied, to try it first
@@ -344,7 +344,7 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const code = codeVersion();
   // Every bot compiled, or every bot through tsx: never one of each.
-  const build = args['from-source'] ? undefined : compileBench();
+  const build = args['from-source'] ? undefined : compileBench(args.candidate ? [args.candidate] : []);
   if (build) for (const spec of allBots) spec.entry = build.entry(spec.entry);
   const how = build ? 'each bot compiled with tsc and run on plain node, as the Dockerfile runs Switchboard' : 'each bot run from its TypeScript through tsx, as `npm start` runs Switchboard';
   const capture = new CaptureServer();

@@ -137,7 +137,7 @@ export async function startBotChild(options: {
   entry: string;
   env?: Record<string, string>;
   cpuProfDir?: string;
-  /** Sampled allocations (node --heap-prof) into <dir>/<name>/ at exit: where the garbage is made. */
+  /** A sampled heap profile (node --heap-prof) into <dir>/<name>/ at exit: what the bot still holds then. */
   heapProfDir?: string;
   readyTimeoutMs?: number;
   /** --expose-gc, so memory() can collect garbage before it reads (changes GC timing: memory runs only). */

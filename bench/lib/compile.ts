@@ -17,14 +17,18 @@ export interface CompiledBench {
   remove(): void;
 }
 
-/** tsc over src/ and bench/ into a temporary directory, with the files the code reads at run time beside it. */
-export function compileBench(): CompiledBench {
+/**
+ * tsc over src/ and bench/ into a temporary directory, with the files the code reads at run time beside it.
+ * `extra`: entries outside those (a --candidate kept among the git-ignored results).
+ */
+export function compileBench(extra: readonly string[] = []): CompiledBench {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-build-'));
   const config = path.join(out, 'tsconfig.json');
   fs.writeFileSync(config, JSON.stringify({
     extends: path.join(repo, 'tsconfig.json'),
     compilerOptions: { rootDir: repo, outDir: path.join(out, 'js'), typeRoots: [path.join(repo, 'node_modules', '@types')], sourceMap: false, incremental: false },
     include: [path.join(repo, 'src'), path.join(repo, 'bench')],
+    files: extra.map((f) => path.resolve(f)),
     // Raw results and scratch files, not the benchmark.
     exclude: [path.join(repo, 'bench', 'results')],
   }));

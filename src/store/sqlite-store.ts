@@ -124,9 +124,9 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   /**
    * Conversation addresses and handled-activity ids are hints, not records: losing the last few to a
-   * power cut (or, for handled ids, the last event-loop iteration's to a crash) costs at most a repeated reply. They go through a second connection that does not wait
-   * for fsync (WAL + synchronous=NORMAL still survives a crash of the process), keeping three disk
-   * syncs off every turn. Requests, decisions and the audit log stay on the synchronous=FULL connection.
+   * power cut (or, for handled ids, the last event-loop iteration's to a crash) costs at most a repeated
+   * reply. They go through a second connection that does not wait for fsync (WAL + synchronous=NORMAL
+   * still survives a crash of the process), keeping three disk syncs off every turn. Requests, decisions and the audit log stay on the synchronous=FULL connection.
    */
   private readonly hints: Database.Database;
   /** The last address stored per key, so an unchanged address is not written again on every turn. */

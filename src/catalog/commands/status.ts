@@ -5,15 +5,16 @@
  */
 import { z } from 'zod';
 import { renderCard } from '../../cards/render';
-import { TenantError, type ReadCall } from '../../tenant/port';
+import { call } from '../../tenant/cmdlets';
+import { TenantError } from '../../tenant/port';
 import { defineCommand } from '../command';
 import { hasPhoneSystem, licenceAdvice, psText, readUser, UserIdentity } from '../fields';
 
 type Verdict = 'pass' | 'fail' | 'warn' | 'info';
 interface Fact { name: string; value: string; verdict: Verdict; fix?: string }
 
-const hybridSettings = { cmdlet: 'Get-CsTenantHybridConfiguration', params: {} } as const satisfies ReadCall;
-const pstnSettings = (identity: string) => ({ cmdlet: 'Get-CsUserPstnSettings', params: { Identity: identity } }) as const satisfies ReadCall;
+const hybridSettings = call('Get-CsTenantHybridConfiguration', {});
+const pstnSettings = (identity: string) => call('Get-CsUserPstnSettings', { Identity: identity });
 /** user@domain, not a SIP address or an object id: the identity the status reads the PSTN settings by. */
 const upnLike = /^[^\s@:*]+@[^\s@]+$/;
 

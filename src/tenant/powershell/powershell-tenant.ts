@@ -7,7 +7,7 @@ import {
   assertReadCalls, TenantError, type CmdletRun, type CmdletRunRecord, type ReadCall, type ReadCmdletName, type ReadOutcome, type RunOptions, type TenantBackendName,
   type TenantDescription, type TenantPort, type TenantReadiness,
 } from '../port';
-import { buildBatchScript, buildScript, newMarker, validateParams } from './script';
+import { buildBatchScript, buildScriptUnchecked, newMarker, validateParams } from './script';
 import { readBatchEnvelopes, UnparsableOutput, type Envelope } from './envelope';
 import { classifyError, isAuthExpired } from './errors';
 import { SessionFailure, type PwshSession } from './session';
@@ -192,9 +192,10 @@ export class PowerShellTenant implements TenantPort {
     return { sessionId: result.sessionId, output: result.output };
   }
 
+  /** `params` were validated once by run (validateParams); the script is built from them as they are. */
   private invoke(s: PwshSession, cmdlet: CmdletName, params: Record<string, unknown>, timeoutMs: number) {
     const marker = newMarker();
-    return s.invoke(buildScript(cmdlet, params, marker).script, marker, timeoutMs);
+    return s.invoke(buildScriptUnchecked(cmdlet, params, marker), marker, timeoutMs);
   }
 
   private parseOutput(cmdlet: CmdletName, output: unknown[], sessionId: string): unknown {

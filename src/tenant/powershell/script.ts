@@ -42,10 +42,6 @@ const errorEnvelope =
   `category = [string]$_.CategoryInfo.Category; exception = $_.Exception.GetType().FullName; ` +
   `others = @($ev | ForEach-Object { [string]$_ }) } }`;
 
-/**
- * Builds the line for a call whose cmdlet is allow-listed and whose params were already validated.
- * Exposed for tests that must hand PowerShell's binder a value zod would have refused.
- */
 function checkMarker(marker: string): void {
   if (!/^SBX[0-9a-f]{24}X$/.test(marker)) throw new Error('marker must come from newMarker()');
 }
@@ -65,6 +61,10 @@ function callBlock(cmdlet: string, params: Record<string, unknown>): string {
   );
 }
 
+/**
+ * Builds the line for a call whose cmdlet is allow-listed and whose params were already validated (run validates
+ * them once). Also for tests that must hand PowerShell's binder a value zod would have refused.
+ */
 export function buildScriptUnchecked(cmdlet: string, params: Record<string, unknown>, marker: string): string {
   checkMarker(marker);
   return `& { $ErrorActionPreference = 'Stop'; ${callBlock(cmdlet, params)}; ${emit(marker)} }`;
