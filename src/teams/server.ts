@@ -21,6 +21,7 @@ import { SwitchboardBot } from './bot';
 import { cacheConnectorClients, cacheUserTokenClients } from './connector-cache';
 import { outboundThrottle, teamsOutboundLimits, TeamsOutbox } from './outbox';
 import { TurnQueue } from './turn-queue';
+import { earlyAckFor } from './early-ack';
 import { ChannelAuthenticator, VerifiedChannelAuthentication } from './auth';
 import { answerInChat, Edge, oneLineBodyError } from './edge';
 import { warmUpCards } from '../cards/render';
@@ -97,7 +98,11 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
       return;
     }
     const limited = admission.limited;
-    await queue.run(() => adapter.process(req, res, (ctx) => (limited ? answerInChat(ctx, limited) : bot.run(ctx))));
+    const early = earlyAckFor(res, admission.activity);
+    await queue.run(() => adapter.process(req, early?.response ?? res, (ctx) => {
+      early?.watch(ctx);
+      return limited ? answerInChat(ctx, limited) : bot.run(ctx);
+    }));
   });
   server.get('/healthz', (_req, res, next) => {
     res.send(200, { ok: true, backend: core.tenant.backend });

@@ -1,0 +1,120 @@
+import { strict as assert } from 'node:assert';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../../src/config';
+import { silentLogger } from '../../src/log';
+import { startSwitchboard as startServer } from '../../src/main';
+import type { RunningServer } from '../../src/teams/server';
+import { post, teamsActivity } from '../../src/cli/local-channel';
+import { tempDir } from '../support/temp-dirs';
+
+const alice = { aadObjectId: '11111111-1111-4111-8111-111111111111', name: 'Alice Operator', mri: '29:alice' };
+const admin = { aadObjectId: '22222222-2222-4222-8222-222222222222', name: 'Ada Admin', mri: '29:ada' };
+
+interface HeldCall {
+  at: number;
+  url: string;
+  text: string;
+  release(status?: number): void;
+}
+
+/** A Connector that holds every call until the test lets it go, as a slow or throttled service would. */
+class SlowConnector {
+  readonly held: HeldCall[] = [];
+  private readonly server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { text?: string };
+      this.held.push({
+        at: performance.now(), url: req.url ?? '', text: body.text ?? '',
+        release: (status = 200) => {
+          if (res.headersSent) return;
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(status < 300 ? { id: `held-${this.held.length}` } : { error: { code: 'ServiceError', message: 'down' } }));
+        },
+      });
+    });
+  });
+  url = '';
+
+  async start(): Promise<void> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+  }
+
+  async waitForCall(n: number, timeoutMs = 10_000): Promise<HeldCall> {
+    const until = Date.now() + timeoutMs;
+    while (this.held.length < n) {
+      if (Date.now() > until) throw new Error(`only ${this.held.length} Connector calls within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return this.held[n - 1]!;
+  }
+
+  async stop(): Promise<void> {
+    for (const call of this.held) call.release();
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+describe('a message is acknowledged when the bot starts answering it, not after its reply has landed', () => {
+  let connector: SlowConnector;
+  let bot: RunningServer;
+
+  beforeEach(async () => {
+    connector = new SlowConnector();
+    await connector.start();
+    bot = await startServer(loadConfig({ PORT: '0', DATA_DIR: tempDir('early-ack'), APPROVER_IDS: admin.aadObjectId, LOG_LEVEL: 'silent' }), silentLogger, { maintenanceMs: 3_600_000 });
+  });
+  afterEach(async () => {
+    await connector.stop();
+    await bot.close();
+  });
+
+  it('answers the channel 200 while the Connector still holds the reply, and the reply is the one a fast Connector gets', async () => {
+    const message = teamsActivity(connector.url, alice, 'a:conv-slow', { type: 'message', text: 'status Bob Kelly' });
+    const answered = post(bot.url, message);
+    const reply = await connector.waitForCall(1);
+    const ack = await Promise.race([answered, new Promise<'late'>((r) => setTimeout(() => r('late'), 3_000))]);
+    assert.notEqual(ack, 'late', 'the channel got no answer while the reply was held');
+    assert.deepEqual(ack, { status: 200, body: undefined });
+    assert.match(reply.url, new RegExp(`/activities/${encodeURIComponent(String(message.id))}$`));
+    assert.equal(reply.text, 'Bob Kelly: EnterpriseVoiceEnabled False, HostedVoiceMail False, VoicePolicy (none) (to fix: EnterpriseVoiceEnabled, HostedVoiceMail, VoicePolicy, LineURI, HybridPSTNSite)');
+    reply.release();
+  });
+
+  it('answers a card action (invoke) only with its response, which is what Teams shows', async () => {
+    const click = teamsActivity(connector.url, admin, 'a:conv-slow', { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'approve', data: { requestId: 'R-ZZZZZZZZ' } } } });
+    const res = await post(bot.url, click);
+    assert.equal(res.status, 200);
+    assert.equal((res.body as { type?: string }).type, 'application/vnd.microsoft.activity.message');
+    assert.match(String((res.body as { value?: unknown }).value), /R-ZZZZZZZZ/);
+  });
+
+  it('keeps serving after a reply the Connector refuses: one 200 to the channel (not a 500 that Teams would re-send), and the next message answered', async () => {
+    const message = teamsActivity(connector.url, alice, 'a:conv-down', { type: 'message', text: 'status Bob Kelly' });
+    const answered = post(bot.url, message);
+    (await connector.waitForCall(1)).release(403);
+    assert.deepEqual(await answered, { status: 200, body: undefined });
+    // The SDK's error line is tried once more on the same Connector and is refused too.
+    (await connector.waitForCall(2)).release(403);
+    const health = await fetch(`${bot.url}/healthz`);
+    assert.equal(health.status, 200);
+    const again = teamsActivity(connector.url, alice, 'a:conv-down', { type: 'message', text: 'status Bob Kelly' });
+    const second = post(bot.url, again);
+    (await connector.waitForCall(3)).release();
+    assert.deepEqual(await second, { status: 200, body: undefined });
+  });
+
+  it('answers a message Teams re-sends with the same id once: the copy is acknowledged and sends nothing', async () => {
+    const message = teamsActivity(connector.url, alice, 'a:conv-resent', { type: 'message', text: 'status Bob Kelly' });
+    const first = post(bot.url, message);
+    (await connector.waitForCall(1)).release();
+    assert.equal((await first).status, 200);
+    assert.deepEqual(await post(bot.url, message), { status: 200, body: undefined });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(connector.held.length, 1, 'the re-sent copy was answered again');
+  });
+});
