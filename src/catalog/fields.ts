@@ -2,14 +2,19 @@
  * Shared by commands: input fields validated where they enter (a user, a phone number, a site, an
  * FQDN), how values read to an admin, and the plan and read-back helpers every change uses.
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type { parsePhoneNumberFromString as ParsePhoneNumber } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { Refusal } from '../errors';
+import { lazy } from '../lazy';
 import type { Expectation, PlannedChange, VerificationItem } from '../model/plan';
 import { call, type CmdletCall, type OnlineUser } from '../tenant/cmdlets';
 import { filterLiteral } from '../tenant/directory';
 import { TenantError } from '../tenant/port';
 import type { ReadContext } from './command';
+
+// libphonenumber-js's full metadata is 1.6 MB of live heap: loaded the first time a number is checked.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a load on first use is a require
+const parsePhoneNumber = lazy(() => (require('libphonenumber-js/max') as { parsePhoneNumberFromString: typeof ParsePhoneNumber }).parsePhoneNumberFromString);
 
 /** A UPN, SIP address, display name or `*` pattern. Control characters never belong in one. */
 export const UserIdentity = z
@@ -49,7 +54,7 @@ export const TelUri = z
       ctx.addIssue({ code: 'custom', message: `"${v}" is not a phone number: only digits, spaces, dots, dashes and brackets may follow the +.` });
       return z.NEVER;
     }
-    const parsed = parsePhoneNumberFromString(raw.replace(/[\s().-]/g, ''));
+    const parsed = parsePhoneNumber()(raw.replace(/[\s().-]/g, ''));
     if (!parsed || !parsed.isValid()) {
       ctx.addIssue({ code: 'custom', message: `"${v}" is not a valid phone number for any country.` });
       return z.NEVER;

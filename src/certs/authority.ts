@@ -5,7 +5,8 @@
  * certificate signed with a CA key the bot holds. SHA-256 everywhere; forge's sign() defaults to SHA-1.
  */
 import { randomBytes, verify as nativeVerify, X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { nodeForge } from './forge';
 import { certificateMatchesKey, generateRsaKey, nativeSha256Signer } from './keys';
 import { buildPfx } from './pfx';
 import { inspectCertificate, nameMatches, verifyChain, type CertificateFacts } from './inspect';
@@ -45,7 +46,7 @@ export interface KeyAndCsr {
 /** A new 2048-bit key and a CSR with CN and DNS SAN equal to the gateway FQDN, as the seed doc asks. */
 export async function createKeyAndCsr(fqdn: string, bits = 2048): Promise<KeyAndCsr> {
   const key = await generateRsaKey(bits);
-  const csr = forge.pki.createCertificationRequest();
+  const csr = nodeForge().pki.createCertificationRequest();
   csr.publicKey = key.publicKey;
   csr.setSubject([{ name: 'commonName', value: fqdn }]);
   csr.setAttributes([
@@ -60,19 +61,21 @@ export async function createKeyAndCsr(fqdn: string, bits = 2048): Promise<KeyAnd
   ]);
   const signer = nativeSha256Signer(key.keyPem);
   csr.sign(signer.key, signer.md);
-  return { keyPem: key.keyPem, csrPem: forge.pki.certificationRequestToPem(csr) };
+  return { keyPem: key.keyPem, csrPem: nodeForge().pki.certificationRequestToPem(csr) };
 }
 
-const CSR_HASHES: Record<string, string> = { [forge.pki.oids.sha256WithRSAEncryption!]: 'sha256', [forge.pki.oids.sha384WithRSAEncryption!]: 'sha384', [forge.pki.oids.sha512WithRSAEncryption!]: 'sha512' };
+// sha256WithRSAEncryption, sha384WithRSAEncryption, sha512WithRSAEncryption (RFC 4055), written out so that
+// loading this module does not load forge.
+const CSR_HASHES: Record<string, string> = { '1.2.840.113549.1.1.11': 'sha256', '1.2.840.113549.1.1.12': 'sha384', '1.2.840.113549.1.1.13': 'sha512' };
 
 /** The CSR's self-signature, checked natively (forge's verify() is JavaScript RSA: tens of ms on the event loop). */
 function csrSignatureVerifies(csr: forge.pki.CertificateSigningRequest): boolean {
   const hash = CSR_HASHES[csr.signatureOid ?? ''];
   const info = (csr as unknown as { certificationRequestInfo?: forge.asn1.Asn1 }).certificationRequestInfo;
   if (!hash || !info || !csr.publicKey) return false;
-  const data = Buffer.from(forge.asn1.toDer(info).getBytes(), 'binary');
+  const data = Buffer.from(nodeForge().asn1.toDer(info).getBytes(), 'binary');
   const signature = Buffer.from(csr.signature as string, 'binary');
-  return nativeVerify(hash, data, forge.pki.publicKeyToPem(csr.publicKey), signature);
+  return nativeVerify(hash, data, nodeForge().pki.publicKeyToPem(csr.publicKey), signature);
 }
 
 export interface CaMaterial {
@@ -87,11 +90,11 @@ export interface IssueOptions {
 
 /** Lab only: signs a CSR with the CA key the bot holds, as the CCE CA's Web Server template would. */
 export function issueFromCsr(csrPem: string, ca: CaMaterial, options: IssueOptions = {}): string {
-  const csr = forge.pki.certificationRequestFromPem(csrPem);
+  const csr = nodeForge().pki.certificationRequestFromPem(csrPem);
   if (!csrSignatureVerifies(csr)) throw new Error('the CSR signature does not verify');
-  const caCert = forge.pki.certificateFromPem(ca.certPem);
+  const caCert = nodeForge().pki.certificateFromPem(ca.certPem);
   const now = options.now ?? new Date();
-  const cert = forge.pki.createCertificate();
+  const cert = nodeForge().pki.createCertificate();
   cert.publicKey = csr.publicKey as forge.pki.rsa.PublicKey;
   cert.serialNumber = `01${randomBytes(15).toString('hex')}`; // positive, at most 20 octets
   cert.validity.notBefore = new Date(now.getTime() - 5 * 60_000);
@@ -110,14 +113,14 @@ export function issueFromCsr(csrPem: string, ca: CaMaterial, options: IssueOptio
   ]);
   const signer = nativeSha256Signer(ca.keyPem);
   cert.sign(signer.key, signer.md);
-  return forge.pki.certificateToPem(cert);
+  return nodeForge().pki.certificateToPem(cert);
 }
 
 /** A self-signed root for labs and tests (the CCE CA's role). */
 export async function createLabRoot(commonName: string, options: { days?: number; now?: Date } = {}): Promise<CaMaterial> {
   const key = await generateRsaKey(2048);
   const now = options.now ?? new Date();
-  const cert = forge.pki.createCertificate();
+  const cert = nodeForge().pki.createCertificate();
   cert.publicKey = key.publicKey;
   cert.serialNumber = `01${randomBytes(15).toString('hex')}`;
   cert.validity.notBefore = new Date(now.getTime() - 5 * 60_000);
@@ -132,7 +135,7 @@ export async function createLabRoot(commonName: string, options: { days?: number
   ]);
   const signer = nativeSha256Signer(key.keyPem);
   cert.sign(signer.key, signer.md);
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: key.keyPem };
+  return { certPem: nodeForge().pki.certificateToPem(cert), keyPem: key.keyPem };
 }
 
 export interface ImportInput {

@@ -5,7 +5,8 @@
  * usage bits, which Node does not expose, where it can parse the certificate (RSA keys).
  */
 import { X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { nodeForge } from './forge';
 
 export interface CertificateFacts {
   subject: string;
@@ -67,7 +68,7 @@ export function inspectCertificate(pem: string, now: Date = new Date()): Certifi
 
 function keyUsageOf(pem: string): string[] | undefined {
   try {
-    const cert = forge.pki.certificateFromPem(pem);
+    const cert = nodeForge().pki.certificateFromPem(pem);
     const ext = cert.getExtension('keyUsage') as Record<string, unknown> | undefined;
     if (!ext) return undefined;
     return KEY_USAGE_BITS.filter((b) => ext[b] === true);

@@ -4,7 +4,8 @@
  */
 import { generateKeyPair, createPublicKey, sign as nativeSign, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { nodeForge } from './forge';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -21,7 +22,7 @@ export async function generateRsaKey(bits = 2048): Promise<RsaKey> {
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
-  return { keyPem, publicKey: forge.pki.publicKeyFromPem(publicPem) as forge.pki.rsa.PublicKey };
+  return { keyPem, publicKey: nodeForge().pki.publicKeyFromPem(publicPem) as forge.pki.rsa.PublicKey };
 }
 
 /** Whether a certificate carries the public half of this private key (compared as SPKI DER, any algorithm). */
@@ -32,7 +33,7 @@ export function certificateMatchesKey(certPem: string, keyPem: string): boolean 
 }
 
 export function sha256(): forge.md.MessageDigest {
-  return forge.md.sha256.create();
+  return nodeForge().md.sha256.create();
 }
 
 /**

@@ -5,11 +5,12 @@
  * plain cert bags, and the MAC is HMAC-SHA256 under the RFC 7292 appendix B key; forge only assembles ASN.1.
  */
 import crypto, { createHash, createHmac, createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { nodeForge } from './forge';
 
-const { asn1 } = forge;
-const T = asn1.Type;
-const C = asn1.Class;
+const asn1 = (): typeof forge.asn1 => nodeForge().asn1;
+const T = (): typeof forge.asn1.Type => asn1().Type;
+const C = (): typeof forge.asn1.Class => asn1().Class;
 
 const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -23,14 +24,14 @@ const OID = {
 const ITERATIONS = 2048;
 
 const bin = (b: Buffer): string => b.toString('binary');
-const seq = (items: forge.asn1.Asn1[]) => asn1.create(C.UNIVERSAL, T.SEQUENCE, true, items);
-const set = (items: forge.asn1.Asn1[]) => asn1.create(C.UNIVERSAL, T.SET, true, items);
-const oid = (o: string) => asn1.create(C.UNIVERSAL, T.OID, false, asn1.oidToDer(o).getBytes());
-const octets = (b: Buffer) => asn1.create(C.UNIVERSAL, T.OCTETSTRING, false, bin(b));
-const explicit0 = (v: forge.asn1.Asn1) => asn1.create(C.CONTEXT_SPECIFIC, 0, true, [v]);
-const der = (v: forge.asn1.Asn1): Buffer => Buffer.from(asn1.toDer(v).getBytes(), 'binary');
-const fromDer = (b: Buffer): forge.asn1.Asn1 => asn1.fromDer(bin(b));
-const integer = (n: number) => asn1.create(C.UNIVERSAL, T.INTEGER, false, asn1.integerToDer(n).getBytes());
+const seq = (items: forge.asn1.Asn1[]) => asn1().create(C().UNIVERSAL, T().SEQUENCE, true, items);
+const set = (items: forge.asn1.Asn1[]) => asn1().create(C().UNIVERSAL, T().SET, true, items);
+const oid = (o: string) => asn1().create(C().UNIVERSAL, T().OID, false, asn1().oidToDer(o).getBytes());
+const octets = (b: Buffer) => asn1().create(C().UNIVERSAL, T().OCTETSTRING, false, bin(b));
+const explicit0 = (v: forge.asn1.Asn1) => asn1().create(C().CONTEXT_SPECIFIC, 0, true, [v]);
+const der = (v: forge.asn1.Asn1): Buffer => Buffer.from(asn1().toDer(v).getBytes(), 'binary');
+const fromDer = (b: Buffer): forge.asn1.Asn1 => asn1().fromDer(bin(b));
+const integer = (n: number) => asn1().create(C().UNIVERSAL, T().INTEGER, false, asn1().integerToDer(n).getBytes());
 
 /** UTF-16BE, as ASN.1 BMPString holds text. */
 function bmp(text: string): Buffer {
@@ -66,7 +67,7 @@ async function macKey(password: string, salt: Buffer, iterations: number): Promi
 
 function attributes(friendlyName: string, localKeyId: Buffer): forge.asn1.Asn1 {
   return set([
-    seq([oid(OID.friendlyName), set([asn1.create(C.UNIVERSAL, T.BMPSTRING, false, bin(bmp(friendlyName)))])]),
+    seq([oid(OID.friendlyName), set([asn1().create(C().UNIVERSAL, T().BMPSTRING, false, bin(bmp(friendlyName)))])]),
     seq([oid(OID.localKeyId), set([octets(localKeyId)])]),
   ]);
 }
@@ -86,6 +87,6 @@ export async function buildPfx(args: { keyPem: string; chainPem: string[]; passw
   const authSafe = der(seq([dataInfo(der(certs)), dataInfo(der(seq([keyBag])))]));
   const salt = randomBytes(16);
   const mac = createHmac('sha256', await macKey(args.password, salt, ITERATIONS)).update(authSafe).digest();
-  const macData = seq([seq([seq([oid(OID.sha256), asn1.create(C.UNIVERSAL, T.NULL, false, '')]), octets(mac)]), octets(salt), integer(ITERATIONS)]);
+  const macData = seq([seq([seq([oid(OID.sha256), asn1().create(C().UNIVERSAL, T().NULL, false, '')]), octets(mac)]), octets(salt), integer(ITERATIONS)]);
   return der(seq([integer(3), dataInfo(authSafe), macData]));
 }

@@ -9,9 +9,10 @@
  * read is made once (the parts read the same user several times), several at a time, and the number
  * holders of a large batch come from one read; the parts' plans are answered from that cache.
  */
-import { parse } from 'csv-parse/sync';
+import type { parse as ParseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import { oneLine, Refusal } from '../../errors';
+import { lazy } from '../../lazy';
 import { openStatuses } from '../../model/request';
 import type { OnlineUser } from '../../tenant/cmdlets';
 import { distance, filterLiteral, findUsers } from '../../tenant/directory';
@@ -61,11 +62,14 @@ function separatorOf(text: string): string {
   return best.n > 0 ? best.s : ',';
 }
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when a CSV is first read (see ../../lazy)
+const parseCsv = lazy(() => (require('csv-parse/sync') as { parse: typeof ParseCsv }).parse);
+
 /** The CSV's rows, forgiving about header case and spacing, `;` separators, a BOM and quoted fields. */
 export function readRows(text: string): Row[] {
   let records: string[][];
   try {
-    records = parse(text, { delimiter: separatorOf(text), bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }) as string[][];
+    records = parseCsv()(text, { delimiter: separatorOf(text), bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }) as string[][];
   } catch (err) {
     throw new Refusal('invalid-input', oneLine(`The CSV could not be read: ${(err as Error).message}`));
   }

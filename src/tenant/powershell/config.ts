@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { nodeForge } from '../../certs/forge';
 import { z } from 'zod';
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -77,10 +78,10 @@ export function checkCertificate(file: string, password: string | undefined): vo
   }
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
-    p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary'))), password ?? '');
+    p12 = nodeForge().pkcs12.pkcs12FromAsn1(nodeForge().asn1.fromDer(nodeForge().util.createBuffer(der.toString('binary'))), password ?? '');
   } catch {
     throw new Error(`TEAMS_CERT_PASSWORD does not open TEAMS_CERT_PATH ${file} (wrong password, or not a PFX file).`);
   }
-  const keys = [forge.pki.oids.pkcs8ShroudedKeyBag!, forge.pki.oids.keyBag!].flatMap((bagType) => p12.getBags({ bagType })[bagType] ?? []);
+  const keys = [nodeForge().pki.oids.pkcs8ShroudedKeyBag!, nodeForge().pki.oids.keyBag!].flatMap((bagType) => p12.getBags({ bagType })[bagType] ?? []);
   if (keys.length === 0) throw new Error(`TEAMS_CERT_PATH ${file} holds no private key; Connect-MicrosoftTeams needs the certificate with its key.`);
 }

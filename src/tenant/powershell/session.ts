@@ -6,8 +6,9 @@
  * connect script reports, and the launcher, which may be a `dotnet tool` shim) is killed with SIGKILL.
  */
 import fs from 'node:fs';
-import { PowerShell, type PowerShellOptions } from 'node-powershell';
+import type { PowerShell, PowerShellOptions } from 'node-powershell';
 import { z } from 'zod';
+import { lazy } from '../../lazy';
 import { buildConnectScript, buildPingScript, newMarker, type ConnectPlan } from './script';
 import { readEnvelope, UnparsableOutput, type Envelope } from './envelope';
 import { ownStartTime, procStat, watchdogScript, type SessionRegistry } from './orphans';
@@ -40,18 +41,24 @@ type GroupedOptions = PowerShellOptions & { groupedPwsh: string };
  * `setsid <pwsh> <flags>` is to supply the executable (setsid) and prepend the pwsh path to its argument list.
  * setsid execs in place (the child is never a group leader), so the spawned pid is the launcher's.
  */
-class GroupedPowerShell extends PowerShell {
-  protected override setExecutable(): string {
-    return setsidPath!;
+const shells = lazy(() => {
+  // Loaded when the first session starts, so the simulated tenant never loads node-powershell (see ../../lazy).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PowerShell: Shell } = require('node-powershell') as typeof import('node-powershell');
+  class GroupedPowerShell extends Shell {
+    protected override setExecutable(): string {
+      return setsidPath!;
+    }
   }
-}
-Object.defineProperty(GroupedPowerShell.prototype, 'setExecutableOptions', {
-  value(this: PowerShell, options: GroupedOptions): string[] {
-    // The base Shell's builder, found through the prototype chain (child-shell is node-powershell's own dependency).
-    const shellProto = Object.getPrototypeOf(PowerShell.prototype) as { setExecutableOptions(o: GroupedOptions): string[] };
-    const base = shellProto.setExecutableOptions.call(this, options);
-    return [options.groupedPwsh, ...base];
-  },
+  Object.defineProperty(GroupedPowerShell.prototype, 'setExecutableOptions', {
+    value(this: PowerShell, options: GroupedOptions): string[] {
+      // The base Shell's builder, found through the prototype chain (child-shell is node-powershell's own dependency).
+      const shellProto = Object.getPrototypeOf(Shell.prototype) as { setExecutableOptions(o: GroupedOptions): string[] };
+      const base = shellProto.setExecutableOptions.call(this, options);
+      return [options.groupedPwsh, ...base];
+    },
+  });
+  return { PowerShell: Shell, GroupedPowerShell };
 });
 
 const WatchdogResult = z.object({ pid: z.number().int().positive(), pgid: z.number().int().nonnegative() });
@@ -91,7 +98,8 @@ export class PwshSession {
       invocationTimeout: 0,
       throwOnInvocationError: false,
     };
-    this.ps = setsidPath ? new GroupedPowerShell({ ...psOptions, groupedPwsh: options.pwshPath } as GroupedOptions) : new PowerShell(psOptions);
+    const { PowerShell: Shell, GroupedPowerShell } = shells();
+    this.ps = setsidPath ? new GroupedPowerShell({ ...psOptions, groupedPwsh: options.pwshPath } as GroupedOptions) : new Shell(psOptions);
     // A write to a dead process's stdin must not become an unhandled 'error' event that takes Node down.
     this.ps.streams.stdin.on('error', () => undefined);
     this.exited = new Promise((resolve) => this.ps.streams.stdout.once('close', () => resolve()));
