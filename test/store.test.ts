@@ -78,9 +78,20 @@ describe('the SQLite store', () => {
     assert.deepEqual(await store.verifyAudit(), { ok: false, brokenAt: 3, reason: 'entry 2 is missing' });
   });
 
-  it('sees a re-sent activity id only once', async () => {
-    assert.equal(await store.firstSighting('a1', now), true);
-    assert.equal(await store.firstSighting('a1', now), false);
+  it('knows a handled activity id at once, after its batch is written, after a restart, and keeps the first record of it', async () => {
+    assert.equal(await store.alreadyHandled('a1'), false);
+    await store.markHandled('a1', now);
+    assert.equal(await store.alreadyHandled('a1'), true, 'before the batch is written');
+    await new Promise((r) => setImmediate(r));
+    await store.markHandled('a1', new Date(now.getTime() + 1000));
+    await new Promise((r) => setImmediate(r));
+    await store.close();
+    store = new SqliteStore(dir);
+    assert.equal(await store.alreadyHandled('a1'), true, 'after a restart');
+    assert.equal(await store.alreadyHandled('a2'), false);
+    const raw = new Database(path.join(dir, 'switchboard.db'));
+    assert.deepEqual(raw.prepare("SELECT seen_at FROM seen_activities WHERE id = 'a1'").all(), [{ seen_at: now.toISOString() }]);
+    raw.close();
   });
 });
 

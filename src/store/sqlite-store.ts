@@ -368,13 +368,12 @@ export class SqliteStore implements Store {
     return this.unwrittenSightings.has(activityId) || this.q('SELECT 1 FROM seen_activities WHERE id = ?', this.hints).get(activityId) !== undefined;
   }
 
-  async firstSighting(activityId: string, at: Date): Promise<boolean> {
-    if (await this.alreadyHandled(activityId)) return false;
+  async markHandled(activityId: string, at: Date): Promise<void> {
+    if (this.unwrittenSightings.has(activityId)) return;
     // One commit per event-loop iteration for all the turns that ended in it, not one per turn: a commit
     // costs more than the insert. Until it is written the id is answered from memory.
     this.unwrittenSightings.set(activityId, at.toISOString());
     if (this.unwrittenSightings.size === 1) setImmediate(() => this.writeSightings());
-    return true;
   }
 
   private writeSightings(): void {

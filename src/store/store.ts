@@ -122,8 +122,11 @@ export interface Store {
    * turn cut short by a crash is answered when Teams sends it again.
    */
   alreadyHandled(activityId: string): Promise<boolean>;
-  /** Records a finished turn's activity id; true the first time. */
-  firstSighting(activityId: string, at: Date): Promise<boolean>;
+  /**
+   * Records a finished turn's activity id. The turn asked alreadyHandled before it ran, so this does not ask
+   * again; recording an id twice (two copies answered at once) keeps the first.
+   */
+  markHandled(activityId: string, at: Date): Promise<void>;
 
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
   listAudit(filter: AuditFilter): Promise<AuditEntry[]>;

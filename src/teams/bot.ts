@@ -36,7 +36,7 @@ export class SwitchboardBot extends TeamsActivityHandler {
         const text = TurnContext.removeRecipientMention(ctx.activity) ?? ctx.activity.text ?? '';
         await this.core.onMessage(turn, text);
       }
-      if (seenKey) await this.store.firstSighting(seenKey, new Date());
+      if (seenKey) await this.store.markHandled(seenKey, new Date());
       await next();
     });
   }
