@@ -135,14 +135,3 @@ export async function answerInChat(ctx: TurnContext, line: string): Promise<void
   }
   await ctx.sendActivity(line);
 }
-
-/** restify's body-parser errors, answered as one line of ours (their text can quote the parser). */
-export function oneLineBodyError(err: Error): void {
-  const lines: Record<string, string> = {
-    InvalidContentError: 'The body is not valid JSON.',
-    PayloadTooLargeError: 'The activity is too large.',
-    UnsupportedMediaTypeError: 'Send the activity as application/json.',
-  };
-  const line = lines[err.name] ?? 'The request could not be read.';
-  Object.defineProperty(err, 'toJSON', { value: () => line, configurable: true });
-}

@@ -23,7 +23,8 @@ import { outboundThrottle, teamsOutboundLimits, TeamsOutbox } from './outbox';
 import { TurnQueue } from './turn-queue';
 import { earlyAckFor } from './early-ack';
 import { ChannelAuthenticator, VerifiedChannelAuthentication } from './auth';
-import { answerInChat, Edge, oneLineBodyError } from './edge';
+import { answerInChat, Edge } from './edge';
+import { jsonBody } from './json-body';
 import { warmUpCards } from '../cards/render';
 
 /** Turns started per event-loop iteration: measured against 1 and 4 in docs/benchmarks.md. */
@@ -78,12 +79,7 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
   };
 
   const server = restify.createServer({ name: 'switchboard', handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false }));
-  // The body parser's refusals keep their status but not the parser's wording.
-  server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error, next: () => void) => {
-    if (req.getPath() === '/api/messages') oneLineBodyError(err);
-    next();
-  });
+  server.use(jsonBody({ maxBytes: 512 * 1024 }));
   const queue = new TurnQueue(overrides.turnsPerIteration ?? turnsPerIteration);
   const edge = new Edge({
     log,

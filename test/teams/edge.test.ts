@@ -57,6 +57,28 @@ describe('the HTTP edge', function () {
     assert.deepEqual(huge, { status: 413, text: '"The activity is too large."' });
   });
 
+  it('reads a body sent in chunks without a length, refuses one that grows past the cap, and keeps serving', async () => {
+    const chunked = async (parts: string[]) => {
+      const { request } = await import('node:http');
+      return new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(`${bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        for (const p of parts) req.write(p);
+        req.end();
+      });
+    };
+    const json = JSON.stringify(activity());
+    const whole = await chunked([json.slice(0, 40), json.slice(40, 200), json.slice(200)]);
+    assert.equal(whole.status, 200, 'a JSON body in three chunks is one activity');
+    const big = await chunked(Array.from({ length: 12 }, () => 'x'.repeat(64 * 1024)));
+    assert.deepEqual(big, { status: 413, text: '"The activity is too large."' });
+    assert.equal((await post(bot.url, activity())).status, 200, 'the bot still answers');
+  });
+
   for (const part of ['recipient', 'from', 'conversation', 'serviceUrl', 'type']) {
     it(`answers an activity without ${part} with 400 and one line, and runs no turn`, async () => {
       const a = activity();
