@@ -29,6 +29,8 @@ import { warmUpCards } from '../cards/render';
 
 /** Turns started per event-loop iteration: measured against 1 and 4 in docs/benchmarks.md. */
 const turnsPerIteration = 16;
+/** For this long after a connection is accepted, one turn starts per iteration, so the next is accepted soon. */
+const connectingMs = 100;
 
 export interface RunningServer {
   url: string;
@@ -80,7 +82,8 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
 
   const server = restify.createServer({ name: 'switchboard', handleUncaughtExceptions: false });
   server.use(jsonBody({ maxBytes: 512 * 1024 }));
-  const queue = new TurnQueue(overrides.turnsPerIteration ?? turnsPerIteration);
+  const queue = new TurnQueue({ perIteration: overrides.turnsPerIteration ?? turnsPerIteration, whileConnecting: 1, connectingMs: connectingMs });
+  server.server.on('connection', () => queue.connectionAccepted());
   const edge = new Edge({
     log,
     limits: { userMessagesPerMinute: config.RATE_USER_MESSAGES_PER_MINUTE, userInvokesPerMinute: config.RATE_USER_INVOKES_PER_MINUTE, tenantPerMinute: config.RATE_TENANT_PER_MINUTE },
