@@ -198,11 +198,12 @@ async function runRound(spec: BotSpec, round: number, capture: CaptureServer): P
         checkPhase(`${spec.name} round ${round} warm-up`, w);
         log(`  warm-up: ${w.latencies.length} sequential turns, p50 ${ms(percentile(w.latencies, 50))} ms, ${w.newConnections} new conns`);
       }
-      for (const level of levels) await measured(spec.name, round, 'channel', child.pid, phase(`c${level}`, level, turns));
+      // A level may be listed twice (--levels 1,50,1): its turns need ids of their own, or the bot answers them as re-sent.
+      for (const [i, level] of levels.entries()) await measured(spec.name, round, 'channel', child.pid, phase(`c${level}-${i}`, level, turns));
       if (warmed) {
-        for (const level of levels) {
-          if (warmTurns) checkPhase(`${spec.name} round ${round} warmed conc ${level} warm-up`, await phase(`w${level}-pre`, level, warmTurns)());
-          await measured(spec.name, round, 'warmed', child.pid, phase(`w${level}`, level, turns));
+        for (const [i, level] of levels.entries()) {
+          if (warmTurns) checkPhase(`${spec.name} round ${round} warmed conc ${level} warm-up`, await phase(`w${level}-${i}-pre`, level, warmTurns)());
+          await measured(spec.name, round, 'warmed', child.pid, phase(`w${level}-${i}`, level, turns));
         }
       }
     } catch (err) {
