@@ -40,7 +40,8 @@ export class ReadCache implements TenantPort {
   }
 
   async run<N extends CmdletName>(cmdlet: N, params: CmdletParams<N>, options?: RunOptions): Promise<CmdletRun<N>> {
-    if (cmdlets[cmdlet].effect !== 'read') throw new Error(`${cmdlet} changes the tenant; a read cache only reads.`);
+    // Refused as runMany refuses it (a TenantError the caller reports), before anything runs.
+    assertReadCalls([{ cmdlet }]);
     const key = ReadCache.key(cmdlet, params as Record<string, unknown>);
     let read = this.reads.get(key) as Promise<CmdletOutput<N>> | undefined;
     if (!read) {

@@ -160,6 +160,8 @@ describe('reads in one round trip on the PowerShell stand-in (runMany)', functio
       for (const bad of [change, unknown]) {
         await assert.rejects(fresh.runMany([{ cmdlet: 'Get-CsHybridPSTNSite', params: {} }, bad]), (e: unknown) => e instanceof TenantError && e.kind === 'not-allowed');
         await assert.rejects(new ReadCache(fresh).runMany([bad]), (e: unknown) => e instanceof TenantError && e.kind === 'not-allowed');
+        // One read through the cache is refused the same way, so the caller reports it as the tenant's refusal.
+        await assert.rejects(new ReadCache(fresh).run(bad.cmdlet, bad.params as never), (e: unknown) => e instanceof TenantError && e.kind === 'not-allowed');
       }
       assert.throws(() => buildBatchScript([change as { cmdlet: CmdletName; params: Record<string, unknown> }], newMarker()), /changes the tenant/);
       assert.equal(fresh.pool.started, 0, 'no PowerShell process was even started');
