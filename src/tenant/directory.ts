@@ -24,13 +24,23 @@ const addressLike = /^(sip:)?[^\s@]+@[^\s@]+$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{
  */
 function lookup(query: string): { first: CmdletCall<'Get-CsOnlineUser'>; widen?: CmdletCall<'Get-CsOnlineUser'> } {
   const q = query.trim();
-  if (addressLike.test(q)) return { first: call('Get-CsOnlineUser', { Identity: q }) };
-  if (q.includes('*')) return { first: byFilter(`DisplayName -like ${filterLiteral(q)}`) };
+  if (!addressLike.test(q) && q.includes('*')) return { first: byFilter(`DisplayName -like ${filterLiteral(q)}`) };
+  const first = exactUserRead(q);
+  if (first.params.Identity !== undefined) return { first };
   const words = q.split(/\s+/).filter(Boolean);
   return {
-    first: byFilter(`DisplayName -eq ${filterLiteral(q)}`),
+    first,
     widen: byFilter(words.map((w) => `DisplayName -like ${filterLiteral(`*${w.replace(/\*/g, '')}*`)}`).join(' -and ')),
   };
+}
+
+/**
+ * The read of exactly the users a text names: an address (UPN, SIP address, object id) by -Identity, anything
+ * else as a whole display name (-eq; a `*` in it is a character, not a pattern). A batch row reads this only.
+ */
+export function exactUserRead(query: string): CmdletCall<'Get-CsOnlineUser'> {
+  const q = query.trim();
+  return addressLike.test(q) ? call('Get-CsOnlineUser', { Identity: q }) : byFilter(`DisplayName -eq ${filterLiteral(q)}`);
 }
 
 /** The read findUsers makes first for a query (often the only one), so it can be made ahead with others (ReadCache.prefetch). */
@@ -43,7 +53,7 @@ function byFilter(filter: string): CmdletCall<'Get-CsOnlineUser'> {
 }
 
 /** The users a read finds; an identity that does not exist finds none. */
-async function read(tenant: TenantPort, { params }: CmdletCall<'Get-CsOnlineUser'>): Promise<OnlineUser[]> {
+export async function readUsers(tenant: TenantPort, { params }: CmdletCall<'Get-CsOnlineUser'>): Promise<OnlineUser[]> {
   try {
     return (await tenant.run('Get-CsOnlineUser', params)).output;
   } catch (err) {
@@ -55,8 +65,8 @@ async function read(tenant: TenantPort, { params }: CmdletCall<'Get-CsOnlineUser
 export async function findUsers(tenant: TenantPort, query: string): Promise<UserMatch> {
   const q = query.trim();
   const { first, widen } = lookup(q);
-  let users = await read(tenant, first);
-  if (users.length === 0 && widen) users = await read(tenant, widen);
+  let users = await readUsers(tenant, first);
+  if (users.length === 0 && widen) users = await readUsers(tenant, widen);
   if (users.length === 1) return { kind: 'one', user: users[0]! };
   if (users.length > 1) return { kind: 'many', users };
   return { kind: 'none', closest: await closestNames(tenant, q) };

@@ -15,7 +15,7 @@ import { oneLine, Refusal } from '../../errors';
 import { lazy } from '../../lazy';
 import { openStatuses } from '../../model/request';
 import type { OnlineUser } from '../../tenant/cmdlets';
-import { distance, filterLiteral, findUsers } from '../../tenant/directory';
+import { distance, exactUserRead, findUsers, readUsers } from '../../tenant/directory';
 import { TenantError } from '../../tenant/port';
 import { ReadCache } from '../../tenant/read-cache';
 import { defineCommand, type BatchItem, type ChangeCommand, type Command, type CommandContext } from '../command';
@@ -119,16 +119,8 @@ const isAddress = (v: string) => v.includes('@') || isGuid.test(v);
  * The users a row's text names, exactly: a UPN, SIP address or object id read by identity, a display
  * name by an exact filter. No word matching in a batch: a name that is not exact is the row's error.
  */
-async function exactUsers(tenant: ReadCache, name: string): Promise<OnlineUser[]> {
-  if (isAddress(name)) {
-    try {
-      return (await tenant.run('Get-CsOnlineUser', { Identity: name })).output;
-    } catch (err) {
-      if (err instanceof TenantError && err.kind === 'not-found') return [];
-      throw err;
-    }
-  }
-  return (await tenant.run('Get-CsOnlineUser', { Filter: `DisplayName -eq ${filterLiteral(name)}`, ResultSize: 50 })).output;
+function exactUsers(tenant: ReadCache, name: string): Promise<OnlineUser[]> {
+  return readUsers(tenant, exactUserRead(name));
 }
 
 /** The users an identity names in a directory read once, as the cmdlets resolve -Identity (exact only). */
