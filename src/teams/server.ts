@@ -82,7 +82,7 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
 
   const server = restify.createServer({ name: 'switchboard', handleUncaughtExceptions: false });
   server.use(jsonBody({ maxBytes: 512 * 1024 }));
-  const queue = new TurnQueue({ perIteration: overrides.turnsPerIteration ?? turnsPerIteration, whileConnecting: 1, connectingMs: connectingMs });
+  const queue = new TurnQueue({ perIteration: overrides.turnsPerIteration ?? turnsPerIteration, connectingMs });
   server.server.on('connection', () => queue.connectionAccepted());
   const edge = new Edge({
     log,

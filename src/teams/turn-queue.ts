@@ -9,8 +9,7 @@
 export interface TurnQueueOptions {
   /** Turns started per iteration once connections have stopped arriving. */
   perIteration: number;
-  /** Turns started per iteration for `connectingMs` after a new connection was accepted. */
-  whileConnecting: number;
+  /** For this long after a new connection was accepted, one turn starts per iteration. */
   connectingMs: number;
 }
 
@@ -21,7 +20,7 @@ export class TurnQueue {
   private readonly options: TurnQueueOptions;
 
   constructor(options: Partial<TurnQueueOptions> = {}) {
-    this.options = { perIteration: 1, whileConnecting: 1, connectingMs: 100, ...options };
+    this.options = { perIteration: 1, connectingMs: 100, ...options };
   }
 
   /** The server accepted a connection: others may be waiting for the next iterations. */
@@ -41,7 +40,7 @@ export class TurnQueue {
 
   /** How many turns the next iteration starts. */
   bound(now = performance.now()): number {
-    return now - this.lastConnectionAt < this.options.connectingMs ? this.options.whileConnecting : this.options.perIteration;
+    return now - this.lastConnectionAt < this.options.connectingMs ? 1 : this.options.perIteration;
   }
 
   private drain(): void {

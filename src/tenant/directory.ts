@@ -24,9 +24,9 @@ const addressLike = /^(sip:)?[^\s@]+@[^\s@]+$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{
  */
 function lookup(query: string): { first: CmdletCall<'Get-CsOnlineUser'>; widen?: CmdletCall<'Get-CsOnlineUser'> } {
   const q = query.trim();
-  if (!addressLike.test(q) && q.includes('*')) return { first: byFilter(`DisplayName -like ${filterLiteral(q)}`) };
+  if (addressLike.test(q)) return { first: exactUserRead(q) };
+  if (q.includes('*')) return { first: byFilter(`DisplayName -like ${filterLiteral(q)}`) };
   const first = exactUserRead(q);
-  if (first.params.Identity !== undefined) return { first };
   const words = q.split(/\s+/).filter(Boolean);
   return {
     first,

@@ -5,7 +5,7 @@
  * batch item's checks) shares the reads through this, and reads known ahead are made together (prefetch: one
  * round trip where the tenant has runMany). Anything that changes the tenant is refused.
  */
-import { cmdlets, type CmdletCall, type CmdletName, type CmdletOutput, type CmdletParams } from './cmdlets';
+import { type CmdletCall, type CmdletName, type CmdletOutput, type CmdletParams } from './cmdlets';
 import { assertReadCalls, TenantError, type CmdletRun, type CmdletRunRecord, type ReadCall, type ReadCmdletName, type ReadOutcome, type RunOptions, type TenantDescription, type TenantPort } from './port';
 
 const cachedRecord: CmdletRunRecord = { command: '(answered from the read cache)', durationMs: 0, session: 'cache', outcome: 'ok', attempts: 0 };

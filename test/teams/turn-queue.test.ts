@@ -21,13 +21,13 @@ async function startsPerIteration(queue: TurnQueue, count: number, iterations: n
 
 describe('TurnQueue', () => {
   it('starts up to its bound per iteration once no connection is arriving', async () => {
-    const queue = new TurnQueue({ perIteration: 16, whileConnecting: 1, connectingMs: 100 });
+    const queue = new TurnQueue({ perIteration: 16, connectingMs: 100 });
     const seen = await startsPerIteration(queue, 40, 4);
     assert.deepEqual(seen.slice(0, 3), [16, 32, 40]);
   });
 
   it('starts one per iteration for connectingMs after a connection was accepted, then the bound again', async () => {
-    const queue = new TurnQueue({ perIteration: 16, whileConnecting: 1, connectingMs: 100 });
+    const queue = new TurnQueue({ perIteration: 16, connectingMs: 100 });
     queue.connectionAccepted();
     const seen = await startsPerIteration(queue, 5, 5);
     assert.deepEqual(seen, [1, 2, 3, 4, 5]);

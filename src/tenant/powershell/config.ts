@@ -76,12 +76,13 @@ export function checkCertificate(file: string, password: string | undefined): vo
   } catch (err) {
     throw new Error(`TEAMS_CERT_PATH ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
   }
+  const f = nodeForge();
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
-    p12 = nodeForge().pkcs12.pkcs12FromAsn1(nodeForge().asn1.fromDer(nodeForge().util.createBuffer(der.toString('binary'))), password ?? '');
+    p12 = f.pkcs12.pkcs12FromAsn1(f.asn1.fromDer(f.util.createBuffer(der.toString('binary'))), password ?? '');
   } catch {
     throw new Error(`TEAMS_CERT_PASSWORD does not open TEAMS_CERT_PATH ${file} (wrong password, or not a PFX file).`);
   }
-  const keys = [nodeForge().pki.oids.pkcs8ShroudedKeyBag!, nodeForge().pki.oids.keyBag!].flatMap((bagType) => p12.getBags({ bagType })[bagType] ?? []);
+  const keys = [f.pki.oids.pkcs8ShroudedKeyBag!, f.pki.oids.keyBag!].flatMap((bagType) => p12.getBags({ bagType })[bagType] ?? []);
   if (keys.length === 0) throw new Error(`TEAMS_CERT_PATH ${file} holds no private key; Connect-MicrosoftTeams needs the certificate with its key.`);
 }
