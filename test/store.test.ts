@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteStore } from '../src/store/sqlite-store';
+import { SIGHTING_BATCH_MS, SqliteStore } from '../src/store/sqlite-store';
 import type { RequestRecord } from '../src/model/request';
 import { tempDir } from './support/temp-dirs';
 
@@ -78,17 +78,24 @@ describe('the SQLite store', () => {
     assert.deepEqual(await store.verifyAudit(), { ok: false, brokenAt: 3, reason: 'entry 2 is missing' });
   });
 
-  it('knows a handled activity id at once, after its batch is written, after a restart, and keeps the first record of it', async () => {
+  it('knows a handled activity id at once, in another instance once its batch is written, after a restart, and keeps the first record of it', async () => {
     assert.equal(await store.alreadyHandled('a1'), false);
     await store.markHandled('a1', now);
     assert.equal(await store.alreadyHandled('a1'), true, 'before the batch is written');
-    await new Promise((r) => setImmediate(r));
+    const other = new SqliteStore(dir);
+    try {
+      await new Promise((r) => setTimeout(r, SIGHTING_BATCH_MS + 30));
+      assert.equal(await other.alreadyHandled('a1'), true, 'a second instance on the same data directory');
+    } finally {
+      await other.close();
+    }
     await store.markHandled('a1', new Date(now.getTime() + 1000));
-    await new Promise((r) => setImmediate(r));
+    await store.markHandled('a3', now);
     await store.close();
     store = new SqliteStore(dir);
     assert.equal(await store.alreadyHandled('a1'), true, 'after a restart');
     assert.equal(await store.alreadyHandled('a2'), false);
+    assert.equal(await store.alreadyHandled('a3'), true, 'written by close, inside its window');
     const raw = new Database(path.join(dir, 'switchboard.db'));
     assert.deepEqual(raw.prepare("SELECT seen_at FROM seen_activities WHERE id = 'a1'").all(), [{ seen_at: now.toISOString() }]);
     raw.close();

@@ -119,12 +119,14 @@ function toRequest(r: Row): RequestRecord {
 
 /** Requests in these states hold their locks (a pending one only until it expires). */
 const holdingStatuses = openStatuses.filter((st) => st !== 'pending');
+/** How long handled-activity ids wait in memory to be committed together (see markHandled). */
+export const SIGHTING_BATCH_MS = 20;
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   /**
    * Conversation addresses and handled-activity ids are hints, not records: losing the last few to a
-   * power cut (or, for handled ids, the last event-loop iteration's to a crash) costs at most a repeated
+   * power cut (or, for handled ids, the last SIGHTING_BATCH_MS's to a crash) costs at most a repeated
    * reply. They go through a second connection that does not wait for fsync (WAL + synchronous=NORMAL
    * still survives a crash of the process), keeping three disk syncs off every turn. Requests, decisions and the audit log stay on the synchronous=FULL connection.
    */
@@ -133,8 +135,9 @@ export class SqliteStore implements Store {
   private readonly addresses = new Map<string, string>();
   private readonly statements = new Map<string, Database.Statement>();
   private sightings = 0;
-  /** Handled-activity ids of this event-loop iteration, written together at its end (writeSightings). */
+  /** Handled-activity ids of the last SIGHTING_BATCH_MS, written together (writeSightings). */
   private readonly unwrittenSightings = new Map<string, string>();
+  private sightingTimer: NodeJS.Timeout | undefined;
   /** The audit table, its HMAC chain and its anchors outside the database (audit-log.ts). */
   private readonly audit: AuditLog;
   /** This process's instance id once registered; claims record it. */
@@ -370,13 +373,20 @@ export class SqliteStore implements Store {
 
   async markHandled(activityId: string, at: Date): Promise<void> {
     if (this.unwrittenSightings.has(activityId)) return;
-    // One commit per event-loop iteration for all the turns that ended in it, not one per turn: a commit
-    // costs more than the insert. Until it is written the id is answered from memory.
+    // One commit for all the turns that end within SIGHTING_BATCH_MS, not one per turn: a commit costs more
+    // than the insert, and one turn at a time would pay it on every turn. Until it is written the id is
+    // answered from memory; a crash in the window loses at most that window's ids, and Teams re-sends
+    // after seconds, not milliseconds (a filed request keeps its own dedupe key besides).
     this.unwrittenSightings.set(activityId, at.toISOString());
-    if (this.unwrittenSightings.size === 1) setImmediate(() => this.writeSightings());
+    if (!this.sightingTimer) {
+      this.sightingTimer = setTimeout(() => this.writeSightings(), SIGHTING_BATCH_MS);
+      this.sightingTimer.unref();
+    }
   }
 
   private writeSightings(): void {
+    clearTimeout(this.sightingTimer);
+    this.sightingTimer = undefined;
     if (this.unwrittenSightings.size === 0 || !this.hints.open) return;
     const batch = [...this.unwrittenSightings];
     const insert = this.q('INSERT OR IGNORE INTO seen_activities (id, seen_at) VALUES (?, ?)', this.hints);
