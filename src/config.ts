@@ -62,6 +62,8 @@ export const ConfigSchema = z
     /** How often the background verification moves forward, and how often it re-checks the whole chain. */
     AUDIT_VERIFY_INTERVAL_S: z.coerce.number().positive().max(86_400).default(30),
     AUDIT_FULL_VERIFY_HOURS: z.coerce.number().positive().max(24 * 30).default(6),
+    /** How far the JS heap may grow past its live size before a full GC, in percent; 0 leaves it to V8 (src/heap.ts). */
+    HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0, 'must be 0 (V8 decides) or a percentage such as 50').max(300).default(50),
   })
   .extend(PowerShellTenantConfig.shape)
   .extend(NetworkConfig.shape)

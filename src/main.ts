@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { createCore } from './app';
 import type { Clock } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
+import { limitHeapGrowth } from './heap';
 import { createLogger, type Logger } from './log';
 import { configureNetworkRuntime } from './network/runtime';
 import { startServer, type EdgeOverrides, type RunningServer } from './teams/server';
@@ -14,6 +15,7 @@ import type { TenantPort } from './tenant/port';
 /** The whole application on the Teams edge (also what the HTTP tests and benchmarks start). */
 export function startSwitchboard(config: Config, log: Logger, overrides: EdgeOverrides & { clock?: Clock; tenant?: TenantPort } = {}): Promise<RunningServer> {
   const { clock, tenant, ...edge } = overrides;
+  limitHeapGrowth(config.HEAP_GROWTH_PERCENT);
   return startServer(config, log, (outbox) => createCore({ config, outbox, log, ...(clock ? { clock } : {}), ...(tenant ? { tenant } : {}) }), edge);
 }
 

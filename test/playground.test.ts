@@ -197,6 +197,7 @@ describe('.env.example', () => {
     for (const key of keys) {
       const at = lines.findIndex((l) => new RegExp(`^(# )?${key}=`).test(l));
       assert.ok(at > 0, `${key} is in .env.example`);
+      assert.equal(lines.filter((l) => new RegExp(`^(# )?${key}=`).test(l)).length, 1, `${key} is in .env.example once`);
       let above = at - 1;
       while (above > 0 && /^# [A-Za-z_]+=/.test(lines[above]!)) above--;
       assert.match(lines[above]!, /^# \S/, `${key} has a comment`);
