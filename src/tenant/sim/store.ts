@@ -159,6 +159,7 @@ export class SimStore {
     this.transaction(() => {
       this.putSettings(state);
       for (const s of state.sites) this.q.insertSite.run(s.Identity, s.Identity.toLowerCase(), s.EdgeFqdn);
+      this.siteList = undefined;
       for (const d of state.sipDomains) this.q.insertSipDomain.run(d.Name, d.Status);
       for (const u of state.users) this.insert(u, options);
     });
@@ -206,8 +207,12 @@ export class SimStore {
     this.settings.delete('federation');
   }
 
+  /** The PSTN sites, which only importState writes (CCE registers them, no cmdlet here does): read once. */
+  private siteList: readonly SimSite[] | undefined;
+
   sites(): SimSite[] {
-    return this.q.sites.all().map((s) => ({ Identity: s.identity, EdgeFqdn: s.edge_fqdn }));
+    this.siteList ??= this.q.sites.all().map((s) => ({ Identity: s.identity, EdgeFqdn: s.edge_fqdn }));
+    return this.siteList.map((s) => ({ ...s }));
   }
   site(name: string): SimSite | undefined {
     const s = this.q.siteByName.get(name.toLowerCase());
