@@ -50,7 +50,7 @@ describe('reads in one round trip on the PowerShell stand-in (runMany)', functio
   });
   after(async () => {
     await tenant?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('answers every call as run does, in order, in ONE round trip', async () => {

@@ -77,7 +77,7 @@ describe('hostile values through the PowerShell backend', function () {
     dataDir = tempDir('injection');
     writeStubState(dataDir, contractTenant());
   });
-  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  after(() => dataDir && fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('delivers every hostile value to the cmdlet byte for byte and runs nothing else', async () => {
     const tenant = createPowerShellTenant({ backend: 'powershell-stub', config: { PS_POOL_SIZE: '1' }, stub: { dataDir, journal: true } });
