@@ -24,7 +24,7 @@ export interface EarlyAck {
 }
 
 /** Undefined for anything that must keep the SDK's order (invokes, expectReplies). */
-export function earlyAckFor(res: Response, activity: Record<string, unknown>): EarlyAck | undefined {
+export function earlyAckFor(res: Response, activity: Record<string, unknown>, options: { othersInFlight?: () => boolean } = {}): EarlyAck | undefined {
   if (activity.type !== 'message' || activity.deliveryMode === 'expectReplies') return undefined;
   let answered = false;
   const response: AdapterResponse = {
@@ -48,10 +48,14 @@ export function earlyAckFor(res: Response, activity: Record<string, unknown>): E
     response,
     watch(ctx) {
       ctx.onSendActivities(async (_ctx, _activities, next) => {
-        // After this iteration's microtasks: by then the reply's POST has normally been written, so writing
-        // the 200 (about 85 µs in restify) does not hold the reply up. If the send waits on something
-        // else (a token, the outbound throttle), the 200 simply goes first, as it did before.
-        if (!answered) setImmediate(acknowledge);
+        // The only turn in flight writes its 200 just after its reply's POST (about 85 µs in restify that
+        // the reply need not wait for): at the end of this iteration, by when the POST has normally been
+        // written. With other turns in flight that could be the next iteration, after a long poll phase,
+        // and a channel that sends its next message meanwhile opens a new connection: the 200 goes first.
+        if (!answered) {
+          if (options.othersInFlight?.() ?? true) acknowledge();
+          else setImmediate(acknowledge);
+        }
         return next();
       });
     },

@@ -97,7 +97,7 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
       return;
     }
     const limited = admission.limited;
-    const early = earlyAckFor(res, admission.activity);
+    const early = earlyAckFor(res, admission.activity, { othersInFlight: () => queue.inFlight > 1 });
     await queue.run(() => adapter.process(req, early?.response ?? res, (ctx) => {
       early?.watch(ctx);
       return limited ? answerInChat(ctx, limited) : bot.run(ctx);

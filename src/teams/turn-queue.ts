@@ -28,9 +28,19 @@ export class TurnQueue {
     this.lastConnectionAt = now;
   }
 
+  private running = 0;
+
+  /** Turns started and not yet settled. */
+  get inFlight(): number {
+    return this.running;
+  }
+
   run<T>(turn: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push(() => void turn().then(resolve, reject));
+      this.queue.push(() => {
+        this.running++;
+        void turn().finally(() => this.running--).then(resolve, reject);
+      });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.drain());

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import { startSwitchboard as startServer } from '../../src/main';
 import type { RunningServer } from '../../src/teams/server';
+import { earlyAckFor } from '../../src/teams/early-ack';
 import { post, teamsActivity } from '../../src/cli/local-channel';
 import { tempDir } from '../support/temp-dirs';
 
@@ -116,5 +117,28 @@ describe('a message is acknowledged when the bot starts answering it, not after 
     assert.deepEqual(await post(bot.url, message), { status: 200, body: undefined });
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(connector.held.length, 1, 'the re-sent copy was answered again');
+  });
+});
+
+describe('when the 200 is written against the reply', () => {
+  /** The order of the 200 and the reply's send, for a message whose turn sends one reply. */
+  async function order(othersInFlight: boolean): Promise<string[]> {
+    const events: string[] = [];
+    const res = { socket: null, status: () => undefined, end: () => void events.push('200'), send: () => undefined, header: () => undefined };
+    const early = earlyAckFor(res as never, { type: 'message' }, { othersInFlight: () => othersInFlight })!;
+    let onSend!: (ctx: unknown, activities: unknown[], next: () => Promise<unknown>) => Promise<unknown>;
+    early.watch({ onSendActivities: (handler: typeof onSend) => void (onSend = handler) } as never);
+    await onSend({}, [], async () => void events.push('reply POST'));
+    events.push('turn goes on');
+    await new Promise((r) => setImmediate(r));
+    return events;
+  }
+
+  it('goes just after the reply when the turn is the only one in flight, so the reply does not wait for it', async () => {
+    assert.deepEqual(await order(false), ['reply POST', 'turn goes on', '200']);
+  });
+
+  it('goes first when other turns are in flight, so the connection is free before the channel sends again', async () => {
+    assert.deepEqual(await order(true), ['200', 'reply POST', 'turn goes on']);
   });
 });

@@ -37,6 +37,20 @@ describe('TurnQueue', () => {
     assert.equal(queue.bound(t + 100), 16);
   });
 
+  it('counts the turns started and not yet settled', async () => {
+    const queue = new TurnQueue({ perIteration: 4 });
+    let finish!: () => void;
+    const held = queue.run(() => new Promise<void>((r) => (finish = r)));
+    const failing = queue.run(async () => { throw new Error('refused'); });
+    assert.equal(queue.inFlight, 0, 'queued, not started');
+    await new Promise((r) => setImmediate(r));
+    await assert.rejects(failing, /refused/);
+    assert.equal(queue.inFlight, 1, 'the failed one settled, the held one runs');
+    finish();
+    await held;
+    assert.equal(queue.inFlight, 0);
+  });
+
   it('passes a turn\'s result and failure through', async () => {
     const queue = new TurnQueue({ perIteration: 4 });
     assert.equal(await queue.run(async () => 42), 42);
