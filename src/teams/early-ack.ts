@@ -27,12 +27,16 @@ export interface EarlyAck {
 export function earlyAckFor(res: Response, activity: Record<string, unknown>, options: { othersInFlight?: () => boolean } = {}): EarlyAck | undefined {
   if (activity.type !== 'message' || activity.deliveryMode === 'expectReplies') return undefined;
   let answered = false;
+  // Once the turn has sent, the channel's answer is a 200 whatever the adapter writes after it (a reply the
+  // Connector refused before a deferred 200 went out must not become a 500 that Teams re-sends).
+  let sent = false;
   const response: AdapterResponse = {
     socket: res.socket,
-    status: (code) => (answered ? undefined : res.status(code)),
-    send: (...args) => (answered ? undefined : (res.send as (...a: unknown[]) => unknown)(...args)),
+    status: (code) => (answered || sent ? undefined : res.status(code)),
+    send: (...args) => (answered || sent ? undefined : (res.send as (...a: unknown[]) => unknown)(...args)),
     end: (...args) => {
       if (answered) return undefined;
+      if (sent) return acknowledge();
       answered = true;
       return (res.end as (...a: unknown[]) => unknown)(...args);
     },
@@ -52,7 +56,8 @@ export function earlyAckFor(res: Response, activity: Record<string, unknown>, op
         // the reply need not wait for): at the end of this iteration, by when the POST has normally been
         // written. With other turns in flight that could be the next iteration, after a long poll phase,
         // and a channel that sends its next message meanwhile opens a new connection: the 200 goes first.
-        if (!answered) {
+        if (!answered && !sent) {
+          sent = true;
           if (options.othersInFlight?.() ?? true) acknowledge();
           else setImmediate(acknowledge);
         }

@@ -141,4 +141,19 @@ describe('when the 200 is written against the reply', () => {
   it('goes first when other turns are in flight, so the connection is free before the channel sends again', async () => {
     assert.deepEqual(await order(true), ['200', 'reply POST', 'turn goes on']);
   });
+
+  it('is still a 200 when the reply fails before the deferred 200 went out and the adapter answers 500', async () => {
+    const written: string[] = [];
+    const res = { socket: null, status: (code: number) => void written.push(`status ${code}`), end: () => void written.push('end'), send: (body: unknown) => void written.push(`send ${String(body)}`), header: () => undefined };
+    const early = earlyAckFor(res as never, { type: 'message' }, { othersInFlight: () => false })!;
+    let onSend!: (ctx: unknown, activities: unknown[], next: () => Promise<unknown>) => Promise<unknown>;
+    early.watch({ onSendActivities: (handler: typeof onSend) => void (onSend = handler) } as never);
+    await assert.rejects(onSend({}, [], async () => { throw new Error('Connector refused the reply'); }));
+    // What CloudAdapter does with a turn that threw, all before this iteration ends.
+    early.response.status(500);
+    early.response.send('Connector refused the reply');
+    early.response.end();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(written, ['status 200', 'end']);
+  });
 });
