@@ -4,10 +4,11 @@ import { loadConfig } from '../src/config';
 
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 
-/** The largest heap a fresh process held while churning a live set, with this growth setting. */
-function peakHeapMb(percent: number): number {
-  return Number(execFileSync(process.execPath, ['--import', 'tsx', 'test/support/heap-churn.ts', String(percent)], { encoding: 'utf8', timeout: 30_000 }).trim());
+/** What a fresh process churning a live set with this growth setting prints (its largest heap, in MB, last). */
+function churn(percent: number, nodeFlags: string[] = []): string {
+  return execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', 'test/support/heap-churn.ts', String(percent)], { encoding: 'utf8', timeout: 30_000 });
 }
+const peakHeapMb = (percent: number) => Number(churn(percent).trim());
 
 describe('HEAP_GROWTH_PERCENT', () => {
   it('is 50 unless set, and refuses a negative value in one line', () => {
@@ -21,7 +22,7 @@ describe('HEAP_GROWTH_PERCENT', () => {
     if (nodeMajor >= 24) {
       // Node 24's V8 also grows the old generation by a fixed step of about 75-100 MB at least, which at
       // this heap size outweighs the factor; there the factor is what V8 reports it computes.
-      const trace = execFileSync(process.execPath, ['--trace-gc-verbose', '--import', 'tsx', 'test/support/heap-churn.ts', '50'], { encoding: 'utf8', timeout: 30_000 });
+      const trace = churn(50, ['--trace-gc-verbose']);
       assert.match(trace, /\[HeapController\] factor 1\.5 /);
       assert.doesNotMatch(trace, /\[HeapController\] factor (?!1\.5 )/);
       return;

@@ -195,9 +195,10 @@ describe('.env.example', () => {
     const keys = [...keysOf(ConfigSchema), ...keysOf(PackageConfig)];
     assert.ok(keys.length > 20 && keys.includes('SWITCHBOARD_STUB_PROFILE') && keys.includes('TEAMS_APP_MANIFEST_ID'));
     for (const key of keys) {
-      const at = lines.findIndex((l) => new RegExp(`^(# )?${key}=`).test(l));
+      const setting = new RegExp(`^(# )?${key}=`);
+      const at = lines.findIndex((l) => setting.test(l));
       assert.ok(at > 0, `${key} is in .env.example`);
-      assert.equal(lines.filter((l) => new RegExp(`^(# )?${key}=`).test(l)).length, 1, `${key} is in .env.example once`);
+      assert.equal(lines.filter((l) => setting.test(l)).length, 1, `${key} is in .env.example once`);
       let above = at - 1;
       while (above > 0 && /^# [A-Za-z_]+=/.test(lines[above]!)) above--;
       assert.match(lines[above]!, /^# \S/, `${key} has a comment`);

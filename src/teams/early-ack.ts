@@ -30,6 +30,12 @@ export function earlyAckFor(res: Response, activity: Record<string, unknown>, op
   // Once the turn has sent, the channel's answer is a 200 whatever the adapter writes after it (a reply the
   // Connector refused before a deferred 200 went out must not become a 500 that Teams re-sends).
   let sent = false;
+  const acknowledge = () => {
+    if (answered) return;
+    answered = true;
+    res.status(200);
+    res.end();
+  };
   const response: AdapterResponse = {
     socket: res.socket,
     status: (code) => (answered || sent ? undefined : res.status(code)),
@@ -42,12 +48,6 @@ export function earlyAckFor(res: Response, activity: Record<string, unknown>, op
     },
     header: (name, value) => res.header(name, value),
   };
-  const acknowledge = () => {
-    if (answered) return;
-    answered = true;
-    res.status(200);
-    res.end();
-  };
   return {
     response,
     watch(ctx) {
@@ -56,7 +56,7 @@ export function earlyAckFor(res: Response, activity: Record<string, unknown>, op
         // the reply need not wait for): at the end of this iteration, by when the POST has normally been
         // written. With other turns in flight that could be the next iteration, after a long poll phase,
         // and a channel that sends its next message meanwhile opens a new connection: the 200 goes first.
-        if (!answered && !sent) {
+        if (!sent) {
           sent = true;
           if (options.othersInFlight?.() ?? true) acknowledge();
           else setImmediate(acknowledge);

@@ -17,6 +17,7 @@ export class TurnQueue {
   private readonly queue: (() => void)[] = [];
   private scheduled = false;
   private lastConnectionAt = -Infinity;
+  private running = 0;
   private readonly options: TurnQueueOptions;
 
   constructor(options: Partial<TurnQueueOptions> = {}) {
@@ -27,8 +28,6 @@ export class TurnQueue {
   connectionAccepted(now = performance.now()): void {
     this.lastConnectionAt = now;
   }
-
-  private running = 0;
 
   /** Turns started and not yet settled. */
   get inFlight(): number {
