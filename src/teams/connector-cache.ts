@@ -5,6 +5,7 @@
  */
 import { ConnectorFactoryImpl } from 'botframework-connector/lib/auth/connectorFactoryImpl';
 import { AuthenticationConstants, type BotFrameworkAuthentication, type ClaimsIdentity, type ConnectorClient, type UserTokenClient } from 'botframework-connector';
+import { sendActivitiesAsJson } from './activity-body';
 import { throttleConnectorClient } from './outbox';
 
 const patched = Symbol.for('switchboard.connectorCache');
@@ -19,9 +20,11 @@ export function cacheConnectorClients(): void {
     const key = `${this.appId ?? ''}|${serviceUrl}|${audience ?? ''}`;
     let client = cache.get(key);
     if (!client) {
-      // Each new client gets the Teams throttle in place of the SDK's retry policy (outbox.ts says why).
+      // Each new client gets the Teams throttle in place of the SDK's retry policy (outbox.ts says why),
+      // and sends activities without the mapper walk (activity-body.ts).
       client = original.call(this, serviceUrl, audience).then((c) => {
         throttleConnectorClient(c);
+        sendActivitiesAsJson(c);
         return c;
       });
       if (cache.size >= 64) cache.delete(cache.keys().next().value!);
