@@ -1,11 +1,10 @@
 /**
- * The HTTP edge: restify on /api/messages with CloudAdapter. In local mode (no MicrosoftAppId) the
+ * The HTTP edge: restify on /api/messages with CloudAdapter (adapter.ts). In local mode (no MicrosoftAppId) the
  * Bot Framework token check is off exactly as the Emulator expects, so the server only binds loopback.
  */
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
-  CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type ConfigurationBotFrameworkAuthenticationOptions,
 } from 'botbuilder';
@@ -17,6 +16,7 @@ import { isLoopback, type Config } from '../config';
 import type { Logger } from '../log';
 import { mountLocalAndOperations } from '../playground/operations';
 import { reapOrphans } from '../tenant/powershell/orphans';
+import { SwitchboardAdapter } from './adapter';
 import { SwitchboardBot } from './bot';
 import { cacheConnectorClients, cacheUserTokenClients } from './connector-cache';
 import { outboundThrottle, teamsOutboundLimits, TeamsOutbox } from './outbox';
@@ -64,7 +64,7 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
   // the adapter only accepts activities the edge vouched for.
   const verified = config.localMode ? undefined : new VerifiedChannelAuthentication(inner);
   const authenticator = config.localMode ? undefined : new ChannelAuthenticator({ appId: config.MicrosoftAppId, openIdMetadataUrl: config.BOT_OPENID_METADATA_URL });
-  const adapter = new CloudAdapter(verified ?? inner);
+  const adapter = new SwitchboardAdapter(verified ?? inner);
   // A pwsh left by a previous bot process could finish an old command after recovery reads the tenant back.
   const orphans = await reapOrphans(path.resolve(config.DATA_DIR));
   if (orphans.reaped.length > 0) log.warn({ pids: orphans.reaped }, 'killed PowerShell sessions a previous Switchboard process left running');
@@ -98,10 +98,11 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
     }
     const limited = admission.limited;
     const early = earlyAckFor(res, admission.activity, { othersInFlight: () => queue.inFlight > 1 });
-    await queue.run(() => adapter.process(req, early?.response ?? res, (ctx) => {
+    const authorization = req.headers.authorization ?? '';
+    await queue.run(() => adapter.processAdmitted(authorization, admission.activity, early?.response ?? res, (ctx) => {
       early?.watch(ctx);
       return limited ? answerInChat(ctx, limited) : bot.run(ctx);
-    }));
+    }, (err) => log.error({ err, activityId: admission.activity.id }, 'activity not processed')));
   });
   server.get('/healthz', (_req, res, next) => {
     res.send(200, { ok: true, backend: core.tenant.backend });
