@@ -64,6 +64,8 @@ export const ConfigSchema = z
     AUDIT_FULL_VERIFY_HOURS: z.coerce.number().positive().max(24 * 30).default(6),
     /** How far the JS heap may grow past its live size before a full GC, in percent; 0 leaves it to V8 (src/heap.ts). */
     HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0, 'must be 0 (V8 decides) or a percentage such as 50').max(300).default(50),
+    /** How many times sooner V8 optimizes hot functions than by itself; 1 leaves it to V8 (src/jit.ts, Node 20 only). */
+    JIT_TIER_UP_FACTOR: z.coerce.number().int().min(1, 'must be 1 (V8 decides) or a factor such as 4').max(16).default(4),
   })
   .extend(PowerShellTenantConfig.shape)
   .extend(NetworkConfig.shape)

@@ -7,6 +7,7 @@ import { createCore } from './app';
 import type { Clock } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
 import { limitHeapGrowth } from './heap';
+import { tierUpSooner } from './jit';
 import { createLogger, type Logger } from './log';
 import { configureNetworkRuntime } from './network/runtime';
 import { startServer, type EdgeOverrides, type RunningServer } from './teams/server';
@@ -16,6 +17,7 @@ import type { TenantPort } from './tenant/port';
 export function startSwitchboard(config: Config, log: Logger, overrides: EdgeOverrides & { clock?: Clock; tenant?: TenantPort } = {}): Promise<RunningServer> {
   const { clock, tenant, ...edge } = overrides;
   limitHeapGrowth(config.HEAP_GROWTH_PERCENT);
+  tierUpSooner(config.JIT_TIER_UP_FACTOR);
   return startServer(config, log, (outbox) => createCore({ config, outbox, log, ...(clock ? { clock } : {}), ...(tenant ? { tenant } : {}) }), edge);
 }
 
