@@ -94,6 +94,18 @@ describe('a message is acknowledged when the bot starts answering it, not after 
     assert.match(String((res.body as { value?: unknown }).value), /R-ZZZZZZZZ/);
   });
 
+  it('answers a message that asks for its replies in the response (expectReplies) with them, and sends nothing to the Connector', async () => {
+    const message = teamsActivity(connector.url, alice, 'a:conv-expect', { type: 'message', text: 'status Bob Kelly', deliveryMode: 'expectReplies' });
+    const res = await post(bot.url, message);
+    assert.equal(res.status, 200);
+    const activities = (res.body as { activities?: { type?: string; text?: string; replyToId?: string }[] }).activities ?? [];
+    assert.equal(activities.length, 1);
+    assert.equal(activities[0]!.text, 'Bob Kelly: EnterpriseVoiceEnabled False, HostedVoiceMail False, VoicePolicy (none) (to fix: EnterpriseVoiceEnabled, HostedVoiceMail, VoicePolicy, LineURI, HybridPSTNSite)');
+    assert.equal(activities[0]!.replyToId, message.id);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(connector.held.length, 0);
+  });
+
   it('keeps serving after a reply the Connector refuses: one 200 to the channel (not a 500 that Teams would re-send), and the next message answered', async () => {
     const message = teamsActivity(connector.url, alice, 'a:conv-down', { type: 'message', text: 'status Bob Kelly' });
     const answered = post(bot.url, message);
