@@ -13,6 +13,9 @@
  *                                 (summarise with: npx tsx bench/lib/heapprofile-summary.ts <that dir>)
  *   --candidate path/to/entry.ts  also measure a third bot, interleaved, against the same echo baseline:
  *                                 a copy of bench/lib/switchboard-bot.ts with a fix applied, to try it first
+ *   --candidate-node-args "flags" the node/V8 flags the candidate runs with instead of Switchboard's own (those of
+ *                                 `npm run start:prod`, which the Dockerfile's CMD repeats); with --candidate
+ *                                 bench/lib/switchboard-bot.ts, a V8 setting tried on the same code
  *   --max-minutes 40              hard limit for the whole run
  *   --target 1.2                  the ratio to the echo bot a level must stay within, in every round
  *   --rss-turns 30000             after the rounds: a fresh echo and Switchboard process each, that many turns
@@ -63,6 +66,7 @@ const { values: args } = parseArgs({
     'heap-prof': { type: 'boolean', default: false },
     only: { type: 'string' },
     candidate: { type: 'string' },
+    'candidate-node-args': { type: 'string' },
     'max-minutes': { type: 'string', default: '40' },
     target: { type: 'string', default: '1.2' },
     'rss-turns': { type: 'string', default: '0' },
@@ -101,17 +105,28 @@ interface BotSpec {
   entry: string;
   needsDataDir: boolean;
   replyOk(text: string): boolean;
+  nodeArgs?: readonly string[];
 }
+
+/** The node flags of `npm run start:prod` ("node <flags> dist/src/main.js"): how Switchboard runs in production. */
+function productionNodeArgs(): string[] {
+  const scripts = (JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+  const words = (scripts['start:prod'] ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/src/main.js') throw new Error(`start:prod is not "node <flags> dist/src/main.js": ${scripts['start:prod']}`);
+  return words.slice(1, -1);
+}
+const switchboardNodeArgs = productionNodeArgs();
 const switchboardReply = (t: string) => t.startsWith('Bob Kelly: EnterpriseVoiceEnabled ');
 const allBots: BotSpec[] = [
   { name: 'echo', label: 'echo bot (stock botbuilder)', entry: path.join(repo, 'bench', 'echo-bot.ts'), needsDataDir: false, replyOk: (t) => t === `Echo: ${messageText}` },
   { name: 'raw', label: 'raw node:http bot (one Connector call: the protocol floor)', entry: path.join(repo, 'bench', 'raw-bot.ts'), needsDataDir: false, replyOk: (t) => t === `Echo: ${messageText}` },
-  { name: 'switchboard', label: 'Switchboard', entry: path.join(repo, 'bench', 'lib', 'switchboard-bot.ts'), needsDataDir: true, replyOk: switchboardReply },
+  { name: 'switchboard', label: 'Switchboard', entry: path.join(repo, 'bench', 'lib', 'switchboard-bot.ts'), needsDataDir: true, replyOk: switchboardReply, nodeArgs: switchboardNodeArgs },
 ];
 /** The baselines every other bot is compared with. */
 const baselines = new Set(['echo', 'raw']);
 if (args.candidate) {
-  allBots.push({ name: 'candidate', label: `candidate (${args.candidate})`, entry: path.resolve(args.candidate), needsDataDir: true, replyOk: switchboardReply });
+  const nodeArgs = args['candidate-node-args'] !== undefined ? args['candidate-node-args'].split(/\s+/).filter(Boolean) : switchboardNodeArgs;
+  allBots.push({ name: 'candidate', label: `candidate (${args.candidate}${nodeArgs.length ? ` on node ${nodeArgs.join(' ')}` : ''})`, entry: path.resolve(args.candidate), needsDataDir: true, replyOk: switchboardReply, nodeArgs });
 }
 if (args.only !== undefined && !allBots.some((b) => b.name === args.only)) throw new Error(`--only must be one of ${allBots.map((b) => b.name).join(', ')}, not ${args.only}`);
 const bots = allBots.filter((b) => !args.only || b.name === args.only);
@@ -186,6 +201,7 @@ async function runRound(spec: BotSpec, round: number, capture: CaptureServer): P
     const child = await startBotChild({
       name: `${spec.name}-r${round}`,
       entry: spec.entry,
+      ...(spec.nodeArgs ? { nodeArgs: spec.nodeArgs } : {}),
       env: { BENCH_CHILD_LIFETIME_MS: String(maxMinutes * 60_000), ...(dataDir ? { BENCH_DATA_DIR: dataDir } : {}) },
       ...(profDir ? { cpuProfDir: profDir } : {}),
       ...(args['heap-prof'] ? { heapProfDir: path.join(resultsDir, 'heap-profiles') } : {}),
@@ -272,10 +288,10 @@ async function memoryRun(capture: CaptureServer): Promise<string[]> {
   const level = Math.max(...levels);
   const block = Math.min(10_000, rssTurns);
   const rows: { bot: string; samples: { turns: number; rss: number; heap?: ChildMemory }[]; peak: number }[] = [];
-  for (const spec of allBots.filter((b) => b.name === 'echo' || b.name === 'switchboard')) {
+  for (const spec of allBots.filter((b) => b.name === 'echo' || b.name === 'switchboard' || b.name === 'candidate')) {
     const dataDir = spec.needsDataDir ? fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-')) : undefined;
     const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, timeout: 4_000 });
-    const child = await startBotChild({ name: `${spec.name}-rss`, entry: spec.entry, exposeGc: heapDetail, env: { BENCH_CHILD_LIFETIME_MS: String(maxMinutes * 60_000), ...(dataDir ? { BENCH_DATA_DIR: dataDir } : {}) } });
+    const child = await startBotChild({ name: `${spec.name}-rss`, entry: spec.entry, exposeGc: heapDetail, ...(spec.nodeArgs ? { nodeArgs: spec.nodeArgs } : {}), env: { BENCH_CHILD_LIFETIME_MS: String(maxMinutes * 60_000), ...(dataDir ? { BENCH_DATA_DIR: dataDir } : {}) } });
     const samples: { turns: number; rss: number; heap?: ChildMemory }[] = [];
     try {
       for (let done = 0; done < rssTurns; done += block) {
@@ -301,6 +317,8 @@ async function memoryRun(capture: CaptureServer): Promise<string[]> {
   if (echo && sb) {
     const last = (r: typeof echo) => r.samples.at(-1)!.rss;
     const first = (r: typeof echo) => r.samples[0]!.rss;
+    const cand = rows.find((r) => r.bot === 'candidate');
+    if (cand) out.push(`Candidate / Switchboard after ${rssTurns.toLocaleString('en-US')} turns: ${(last(cand) / last(sb)).toFixed(2)}x.`);
     out.push(`Switchboard / echo after ${rssTurns.toLocaleString('en-US')} turns: ${(last(sb) / last(echo)).toFixed(2)}x (target 1.2x); Switchboard from ${sb.samples[0]!.turns.toLocaleString('en-US')} to ${rssTurns.toLocaleString('en-US')} turns: ${(last(sb) - first(sb) >= 0 ? '+' : '')}${(last(sb) - first(sb)).toFixed(0)} MB (${((last(sb) / first(sb) - 1) * 100).toFixed(0)}%), echo ${(last(echo) - first(echo) >= 0 ? '+' : '')}${(last(echo) - first(echo)).toFixed(0)} MB.`);
   }
   return out;
@@ -347,7 +365,8 @@ async function main(): Promise<void> {
   // Every bot compiled, or every bot through tsx: never one of each.
   const build = args['from-source'] ? undefined : compileBench(args.candidate ? [args.candidate] : []);
   if (build) for (const spec of allBots) spec.entry = build.entry(spec.entry);
-  const how = build ? 'each bot compiled with tsc and run on plain node, as the Dockerfile runs Switchboard' : 'each bot run from its TypeScript through tsx, as `npm start` runs Switchboard';
+  const flags = switchboardNodeArgs.length ? `, Switchboard with start:prod's node flags (${switchboardNodeArgs.join(' ')})` : '';
+  const how = build ? `each bot compiled with tsc and run on plain node, as the Dockerfile runs Switchboard${flags}` : `each bot run from its TypeScript through tsx, as \`npm start\` runs Switchboard${flags}`;
   const capture = new CaptureServer();
   await capture.start();
   const started = Date.now();

@@ -142,6 +142,8 @@ export async function startBotChild(options: {
   readyTimeoutMs?: number;
   /** --expose-gc, so memory() can collect garbage before it reads (changes GC timing: memory runs only). */
   exposeGc?: boolean;
+  /** node/V8 flags this bot runs with (Switchboard: those of `npm run start:prod`, as in production). */
+  nodeArgs?: readonly string[];
 }): Promise<BotChild> {
   installHooks();
   // A TypeScript entry runs through tsx; a compiled one (bench/lib/compile.ts) on plain node.
@@ -149,6 +151,7 @@ export async function startBotChild(options: {
   // One directory per child: tsx's module-hooks thread writes a profile of its own (thread id 1); the
   // main thread's is the one named CPU.<date>.<time>.<pid>.0.<seq>.cpuprofile.
   if (options.exposeGc) execArgv.push('--expose-gc');
+  execArgv.push(...(options.nodeArgs ?? []));
   // Extra node/V8 flags for every bot, e.g. BENCH_BOT_NODE_ARGS='--trace-gc-nvp' (stdout and stderr go to <name>.out
   // in BENCH_BOT_OUTPUT_DIR when that is set) or a GC setting being tried.
   execArgv.push(...(process.env.BENCH_BOT_NODE_ARGS ?? '').split(/\s+/).filter(Boolean));
