@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RequestRecord } from '../src/model/request';
 import { chainHash, genesisHash } from '../src/store/audit-chain';
-import { auditListQuery } from '../src/store/audit-log';
+import { auditListQuery } from '../src/store/audit-rules';
 import { writeCheckpoint } from '../src/store/checkpoint';
 import { AuditKeyError } from '../src/store/audit-key';
 import { SqliteStore } from '../src/store/sqlite-store';

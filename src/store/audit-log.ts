@@ -12,9 +12,12 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Person } from '../model/people';
-import type { RequestStatus } from '../model/request';
-import { chainHash, genesisHash, sameDigest, type Checkpoint } from './audit-chain';
+import { genesisHash, type Checkpoint } from './audit-chain';
 import { AuditKeyError, loadAuditKey, type AuditKeySettings } from './audit-key';
+import {
+  actorId, asCheckpoint, auditIndexes, auditSchema, auditListQuery, checkDecision, checkEntry, checkpointAfter, decisionEntry, decisionEvents, decisionRowSql, extendsProblem,
+  insertAuditSql, mergeVisible, newAuditRow, normalizeSubject, requestsPageSql, signedBy, toAudit, undecidedProblem, type Cursor, type Problem, type Row,
+} from './audit-rules';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict } from './store';
 
@@ -31,109 +34,6 @@ export interface AuditLogOptions extends AuditKeySettings {
   AUDIT_FULL_VERIFY_HOURS?: number | undefined;
   /** For audit:verify: never makes a key, never writes the checkpoint file. */
   readOnly?: boolean;
-}
-
-export const auditSchema = `
-CREATE TABLE IF NOT EXISTS audit (
-  seq INTEGER PRIMARY KEY,
-  at TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  event TEXT NOT NULL,
-  request_id TEXT,
-  subject TEXT,
-  code TEXT,
-  detail TEXT,
-  prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL,
-  subject_key TEXT,
-  actor_id TEXT,
-  owner_id TEXT
-);
-CREATE INDEX IF NOT EXISTS audit_request ON audit (request_id);
-`;
-
-/** Created after the columns exist (a data directory from before them gets them first). */
-const auditIndexes = `
-DROP INDEX IF EXISTS audit_subject;
-CREATE INDEX IF NOT EXISTS audit_subject_key ON audit (subject_key, seq);
-CREATE INDEX IF NOT EXISTS audit_owner ON audit (owner_id, seq);
-CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor_id, seq);
-`;
-
-/** The statuses a request can only be in after an approval. */
-const approvedStatuses: readonly RequestStatus[] = ['approved', 'running', 'waiting', 'unknown', 'verified', 'failed', 'stale'];
-const decisionEvents = ['request.approved', 'request.rejected'];
-
-type Row = Record<string, string | number | null>;
-
-/** The decision as the requests table holds it, carried by the decision's audit entry. */
-interface DecisionRecord {
-  status: 'approved' | 'rejected';
-  decidedById: string;
-  decidedByName: string;
-  decidedAt: string;
-  reason: string | null;
-}
-
-export function normalizeSubject(subject: string): string {
-  return subject.trim().toLowerCase();
-}
-
-/** The SQL of the history queries, exported so a test can ask SQLite for its plan. */
-export function auditListQuery(filter: AuditFilter, by: 'all' | 'owner' | 'actor'): { sql: string; args: (string | number)[] } {
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (by !== 'all' && filter.visibleTo) {
-    where.push(by === 'owner' ? 'owner_id = ?' : 'actor_id = ?');
-    args.push(filter.visibleTo);
-  }
-  if (filter.requestId) {
-    where.push('request_id = ?');
-    args.push(filter.requestId);
-  }
-  if (filter.subject) {
-    where.push('subject_key = ?');
-    args.push(normalizeSubject(filter.subject));
-  }
-  args.push(filter.limit ?? 20);
-  return { sql: `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`, args };
-}
-
-function toAudit(r: Row): AuditEntry {
-  const actor = JSON.parse(String(r.actor)) as Person | 'system';
-  return {
-    seq: Number(r.seq),
-    at: String(r.at),
-    actor,
-    event: String(r.event),
-    ...(r.request_id !== null ? { requestId: String(r.request_id) } : {}),
-    ...(r.subject !== null ? { subject: String(r.subject) } : {}),
-    ...(r.code !== null ? { code: String(r.code) } : {}),
-    ...(r.detail !== null ? { detail: JSON.parse(String(r.detail)) as Record<string, unknown> } : {}),
-    prevHash: String(r.prev_hash),
-    hash: String(r.hash),
-  };
-}
-
-function content(e: AuditEntry): AuditInput {
-  const { seq: _seq, prevHash: _p, hash: _h, ...rest } = e;
-  return rest;
-}
-
-function actorId(actor: Person | 'system'): string | null {
-  return actor === 'system' ? null : actor.id;
-}
-
-/** A problem found at an entry (or, for the anchors, at the entry where the log should go on). */
-interface Problem {
-  brokenAt: number;
-  reason: string;
-}
-
-/** Where a pass has got to: the last entry checked and its hash. */
-interface Cursor {
-  seq: number;
-  hash: string;
 }
 
 export class AuditLog {
@@ -224,14 +124,7 @@ export class AuditLog {
     }
     if (file.state === 'absent') {
       const first = this.db.prepare('SELECT * FROM audit ORDER BY seq LIMIT 1').get() as Row;
-      let signed = false;
-      try {
-        const e = toAudit(first);
-        signed = sameDigest(e.hash, chainHash(this.key, e.prevHash, e.seq, content(e)));
-      } catch {
-        signed = false;
-      }
-      if (!signed) throw new AuditKeyError(`The audit key from ${this.keySource} did not sign entry ${Number(first.seq)} of this audit log (wrong key, or the entry was rewritten: run npm run audit:verify); not starting.`);
+      if (!signedBy(this.key, first)) throw new AuditKeyError(`The audit key from ${this.keySource} did not sign entry ${Number(first.seq)} of this audit log (wrong key, or the entry was rewritten: run npm run audit:verify); not starting.`);
       return;
     }
     if (file.state === 'invalid') {
@@ -244,56 +137,27 @@ export class AuditLog {
 
   /** Whether the database still holds the checkpoint's entry, with its hash, at or before its head. */
   private extends(c: Checkpoint, head: Cursor | undefined = this.head()): Problem | undefined {
-    if (c.seq === 0) return undefined;
-    const last = head?.seq ?? 0;
-    if (last < c.seq) {
-      return { brokenAt: last + 1, reason: `entries ${last + 1} to ${c.seq} are missing: the checkpoint file names entry ${c.seq} (the newest entries were deleted)` };
-    }
-    const hash = this.entryHash(c.seq);
-    if (hash === undefined || !sameDigest(hash, c.head)) return { brokenAt: c.seq, reason: `entry ${c.seq} differs from the checkpoint file` };
-    return undefined;
+    return extendsProblem(c, head, c.seq === 0 ? undefined : this.entryHash(c.seq));
   }
 
   /** Appends one entry, inside the caller's transaction. Every N entries a signed checkpoint entry follows. */
   append(entry: AuditInput): AuditEntry {
     const written = this.insert(entry);
-    if ((written.seq + 1) % this.every === 0) {
-      const through = written.seq;
-      const cp = this.insert({ at: entry.at, actor: 'system', event: 'audit.checkpoint', detail: { through, head: written.hash, count: through } });
-      this.scheduleCheckpoint({ seq: cp.seq, head: cp.hash, count: cp.seq, at: entry.at });
-    }
+    const checkpoint = checkpointAfter(written, this.every);
+    if (checkpoint) this.scheduleCheckpoint(asCheckpoint(this.insert(checkpoint)));
     return written;
   }
 
   /** A decision's entry, carrying the decision columns exactly as the requests table holds them. */
   appendDecision(requestId: string, d: { status: 'approved' | 'rejected'; by: Person; at: Date; reason?: string }, entry: AuditInput): AuditEntry {
-    const decision: DecisionRecord = { status: d.status, decidedById: d.by.id, decidedByName: d.by.name, decidedAt: d.at.toISOString(), reason: d.reason ?? null };
-    return this.append({ ...entry, requestId: entry.requestId ?? requestId, detail: { ...entry.detail, decision } });
+    return this.append(decisionEntry(requestId, d, entry));
   }
 
   private insert(entry: AuditInput): AuditEntry {
-    const last = this.q('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
-    const seq = last ? Number(last.seq) + 1 : 1;
-    const prevHash = last ? String(last.hash) : genesisHash;
-    const actorJson = JSON.stringify(entry.actor);
-    const detailJson = entry.detail ? JSON.stringify(entry.detail) : null;
-    // Hashed as it will be read back (JSON round trip), so a Date or an undefined in detail cannot break the chain.
-    const stored: AuditInput = {
-      at: entry.at,
-      actor: JSON.parse(actorJson) as Person | 'system',
-      event: entry.event,
-      ...(entry.requestId !== undefined ? { requestId: entry.requestId } : {}),
-      ...(entry.subject !== undefined ? { subject: entry.subject } : {}),
-      ...(entry.code !== undefined ? { code: entry.code } : {}),
-      ...(detailJson !== null ? { detail: JSON.parse(detailJson) as Record<string, unknown> } : {}),
-    };
-    const hash = chainHash(this.key, prevHash, seq, stored);
+    const row = newAuditRow(this.key, this.head(), entry);
     const owner = entry.requestId ? (this.q('SELECT requester_id FROM requests WHERE id = ?').get(entry.requestId) as Row | undefined) : undefined;
-    this
-      .q('INSERT INTO audit (seq, at, actor, event, request_id, subject, code, detail, prev_hash, hash, subject_key, actor_id, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(seq, entry.at, actorJson, entry.event, entry.requestId ?? null, entry.subject ?? null, entry.code ?? null, detailJson, prevHash, hash,
-        entry.subject !== undefined ? normalizeSubject(entry.subject) : null, actorId(stored.actor), owner ? String(owner.requester_id) : null);
-    return { ...stored, seq, prevHash, hash };
+    this.q(insertAuditSql).run(...row.columns, owner ? String(owner.requester_id) : null);
+    return row.entry;
   }
 
   /** The file is written once the transaction has ended, and only if it committed the checkpoint entry. */
@@ -328,18 +192,15 @@ export class AuditLog {
   }
 
   list(filter: AuditFilter): AuditEntry[] {
-    const limit = filter.limit ?? 20;
     if (!filter.visibleTo) {
       const q = auditListQuery(filter, 'all');
       return (this.q(q.sql).all(...q.args) as Row[]).map(toAudit);
     }
-    // Entries of the viewer's own requests, and their own acts (a refused click): two index walks, merged.
-    const seen = new Map<number, AuditEntry>();
-    for (const by of ['owner', 'actor'] as const) {
+    const pages = (['owner', 'actor'] as const).map((by) => {
       const q = auditListQuery(filter, by);
-      for (const r of this.q(q.sql).all(...q.args) as Row[]) seen.set(Number(r.seq), toAudit(r));
-    }
-    return [...seen.values()].sort((a, b) => b.seq - a.seq).slice(0, limit);
+      return this.q(q.sql).all(...q.args) as Row[];
+    });
+    return mergeVisible(pages, filter.limit ?? 20);
   }
 
   /**
@@ -348,14 +209,16 @@ export class AuditLog {
    */
   private checkRange(from: Cursor, limit: number, deadline = Infinity): { cursor: Cursor; checked: number; problem?: Problem } {
     const page = this.q('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?');
-    const request = this.q('SELECT status, decided_by_id, decided_by_name, decided_at, reason FROM requests WHERE id = ?');
+    const request = this.q(decisionRowSql);
     let cursor = from;
     let checked = 0;
     while (checked < limit) {
       const rows = page.all(cursor.seq, Math.min(50, limit - checked)) as Row[];
       if (rows.length === 0) break;
       for (const row of rows) {
-        const problem = this.checkEntry(row, cursor, request);
+        const r = checkEntry(this.key, row, cursor);
+        const decided = 'problem' in r ? undefined : r.decision;
+        const problem = 'problem' in r ? r.problem : decided && checkDecision(decided, decided.requestId === undefined ? undefined : (request.get(decided.requestId) as Row | undefined));
         if (problem) return { cursor, checked, problem };
         cursor = { seq: Number(row.seq), hash: String(row.hash) };
         checked++;
@@ -365,57 +228,11 @@ export class AuditLog {
     return { cursor, checked };
   }
 
-  private checkEntry(row: Row, prev: Cursor, request: Database.Statement): Problem | undefined {
-    const seq = Number(row.seq);
-    const expected = prev.seq + 1;
-    if (seq !== expected) return { brokenAt: seq, reason: `entry ${expected} is missing` };
-    let e: AuditEntry;
-    try {
-      e = toAudit(row);
-    } catch {
-      return { brokenAt: seq, reason: 'the entry is not readable' };
-    }
-    if (e.prevHash !== prev.hash) return { brokenAt: seq, reason: 'previous-hash link does not match' };
-    if (!sameDigest(e.hash, chainHash(this.key, e.prevHash, seq, content(e)))) return { brokenAt: seq, reason: 'content does not match its hash' };
-    const subjectKey = e.subject !== undefined ? normalizeSubject(e.subject) : null;
-    if (row.subject_key !== subjectKey || row.actor_id !== actorId(e.actor)) return { brokenAt: seq, reason: 'its index columns do not match its content' };
-    if (e.event === 'audit.checkpoint') {
-      const d = e.detail ?? {};
-      if (d.through !== seq - 1 || d.head !== prev.hash || d.count !== seq - 1) return { brokenAt: seq, reason: 'the checkpoint entry does not match the chain before it' };
-    }
-    if (decisionEvents.includes(e.event) || e.detail?.decision !== undefined) return this.checkDecision(e, request);
-    return undefined;
-  }
-
-  private checkDecision(e: AuditEntry, request: Database.Statement): Problem | undefined {
-    const d = e.detail?.decision as Partial<DecisionRecord> | undefined;
-    const at = { brokenAt: e.seq };
-    if (!d || !e.requestId) return { ...at, reason: 'the decision entry does not carry the decision' };
-    const r = request.get(e.requestId) as Row | undefined;
-    if (!r) return { ...at, reason: `request ${e.requestId}, decided in this entry, is not in the requests table` };
-    const differs: string[] = [];
-    if (r.decided_by_id !== d.decidedById || r.decided_by_name !== d.decidedByName) differs.push('decided_by');
-    if (r.decided_at !== d.decidedAt) differs.push('decided_at');
-    if ((r.reason ?? null) !== (d.reason ?? null)) differs.push('reason');
-    const status = String(r.status) as RequestStatus;
-    if (d.status === 'rejected' ? status !== 'rejected' : !approvedStatuses.includes(status)) differs.push('status');
-    return differs.length ? { ...at, reason: `request ${e.requestId}'s decision in the requests table (${differs.join(', ')}) differs from this entry` } : undefined;
-  }
-
   /** Requests that hold a decision (or a status only a decision leads to) with no decision entry: a page of them. */
   private checkRequestsPage(afterId: string, limit: number): { last?: string; problem?: Problem } {
-    const rows = this
-      .q(
-        `SELECT r.id, r.status, r.decided_at, EXISTS (SELECT 1 FROM audit a WHERE a.request_id = r.id AND a.event IN (${decisionEvents.map(() => '?').join(', ')})) AS has_entry
-         FROM requests r WHERE r.id > ? ORDER BY r.id LIMIT ?`,
-      )
-      .all(...decisionEvents, afterId, limit) as Row[];
-    for (const r of rows) {
-      const decided = r.decided_at !== null || approvedStatuses.includes(String(r.status) as RequestStatus) || r.status === 'rejected';
-      if (decided && Number(r.has_entry) !== 1) {
-        return { problem: { brokenAt: this.head()?.seq ?? 0, reason: `request ${String(r.id)} is ${String(r.status)} with a decision that no audit entry records` } };
-      }
-    }
+    const rows = this.q(requestsPageSql).all(...decisionEvents, afterId, limit) as Row[];
+    const problem = undecidedProblem(rows, this.head()?.seq ?? 0);
+    if (problem) return { problem };
     return rows.length ? { last: String(rows[rows.length - 1]!.id) } : {};
   }
 

@@ -9,116 +9,11 @@ import Database from 'better-sqlite3';
 import type { Site } from '../model/inventory';
 import type { ConversationAddress, Person } from '../model/people';
 import type { Outcome } from '../model/plan';
-import { finalStatuses, openStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
+import { finalStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
 import { AuditLog, type AuditLogOptions } from './audit-log';
+import { claimedByDead, holdingStatuses, schema, toRequest, type Row } from './tables';
 import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict, BatchItemRecord, CardLocation, CreateResult, InstanceRecord, Store } from './store';
 
-const schema = `
-CREATE TABLE IF NOT EXISTS requests (
-  id TEXT PRIMARY KEY,
-  action TEXT NOT NULL,
-  params TEXT NOT NULL,
-  plan TEXT NOT NULL,
-  requester_id TEXT NOT NULL,
-  requester_name TEXT NOT NULL,
-  tenant_id TEXT NOT NULL,
-  conversation TEXT NOT NULL,
-  status TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  expires_at TEXT NOT NULL,
-  decided_by_id TEXT,
-  decided_by_name TEXT,
-  decided_at TEXT,
-  reason TEXT,
-  attempt INTEGER NOT NULL DEFAULT 0,
-  lease_until TEXT,
-  outcome TEXT,
-  dedupe_key TEXT NOT NULL,
-  position INTEGER NOT NULL DEFAULT 0,
-  steps TEXT NOT NULL DEFAULT '[]',
-  next_run_at TEXT,
-  replans TEXT
-);
-CREATE TABLE IF NOT EXISTS request_locks (
-  lock TEXT PRIMARY KEY,
-  request_id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS batch_items (
-  request_id TEXT NOT NULL,
-  idx INTEGER NOT NULL,
-  item TEXT NOT NULL,
-  status TEXT NOT NULL,
-  result TEXT,
-  PRIMARY KEY (request_id, idx)
-);
-CREATE TABLE IF NOT EXISTS sites (
-  name_key TEXT PRIMARY KEY,
-  site TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS requests_status ON requests (status);
-CREATE INDEX IF NOT EXISTS requests_dedupe ON requests (dedupe_key, status);
-CREATE TABLE IF NOT EXISTS request_cards (
-  request_id TEXT NOT NULL,
-  activity_id TEXT NOT NULL,
-  conversation TEXT NOT NULL,
-  PRIMARY KEY (request_id, activity_id)
-);
-CREATE TABLE IF NOT EXISTS conversations (
-  key TEXT PRIMARY KEY,
-  address TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS seen_activities (
-  id TEXT PRIMARY KEY,
-  seen_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS instances (
-  id TEXT PRIMARY KEY,
-  pid INTEGER NOT NULL,
-  host TEXT NOT NULL,
-  process_start TEXT NOT NULL,
-  started_at TEXT NOT NULL,
-  heartbeat_at TEXT NOT NULL,
-  dead_at TEXT
-);
-CREATE TABLE IF NOT EXISTS owed_notices (
-  request_id TEXT PRIMARY KEY
-);
-`;
-
-/** Running requests whose claiming process is known dead: recoverable at once, whatever their lease says. */
-const claimedByDead = "claimed_by IN (SELECT id FROM instances WHERE dead_at IS NOT NULL)";
-
-type Row = Record<string, string | number | null>;
-
-function toRequest(r: Row): RequestRecord {
-  const s = (k: string) => (r[k] === null || r[k] === undefined ? undefined : String(r[k]));
-  return {
-    id: String(r.id),
-    command: String(r.action),
-    params: JSON.parse(String(r.params)) as Record<string, unknown>,
-    plan: JSON.parse(String(r.plan)) as RequestRecord['plan'],
-    requester: { id: String(r.requester_id), name: String(r.requester_name) },
-    tenantId: String(r.tenant_id),
-    conversation: JSON.parse(String(r.conversation)) as ConversationAddress,
-    status: String(r.status) as RequestStatus,
-    createdAt: String(r.created_at),
-    expiresAt: String(r.expires_at),
-    ...(s('decided_by_id') ? { decidedBy: { id: s('decided_by_id')!, name: s('decided_by_name') ?? '' } } : {}),
-    ...(s('decided_at') ? { decidedAt: s('decided_at') } : {}),
-    ...(s('reason') ? { reason: s('reason') } : {}),
-    attempt: Number(r.attempt),
-    ...(s('lease_until') ? { leaseUntil: s('lease_until') } : {}),
-    ...(s('outcome') ? { outcome: JSON.parse(s('outcome')!) as Outcome } : {}),
-    dedupeKey: String(r.dedupe_key),
-    position: Number(r.position ?? 0),
-    steps: JSON.parse(String(r.steps ?? '[]')) as StepProgress[],
-    ...(s('next_run_at') ? { nextRunAt: s('next_run_at') } : {}),
-    ...(s('replans') ? { replans: s('replans') } : {}),
-  };
-}
-
-/** Requests in these states hold their locks (a pending one only until it expires). */
-const holdingStatuses = openStatuses.filter((st) => st !== 'pending');
 /** How long handled-activity ids wait in memory to be committed together (see markHandled). */
 export const SIGHTING_BATCH_MS = 20;
 
