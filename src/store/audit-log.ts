@@ -160,14 +160,18 @@ export class AuditLog {
     return row.entry;
   }
 
-  /** The file is written once the transaction has ended, and only if it committed the checkpoint entry. */
+  /**
+   * The file is written once the transaction has ended (the store calls afterCommit), and only if it
+   * committed the checkpoint entry; a transaction that threw leaves it to the next tick to drop.
+   */
   private scheduleCheckpoint(c: Checkpoint): void {
     const first = this.pendingCheckpoint === undefined;
     this.pendingCheckpoint = c;
-    if (first) setImmediate(() => this.flushCheckpoint());
+    if (first) setImmediate(() => this.afterCommit());
   }
 
-  private flushCheckpoint(): void {
+  afterCommit(): void {
+    if (this.pendingCheckpoint === undefined) return;
     const c = this.pendingCheckpoint;
     this.pendingCheckpoint = undefined;
     if (!c || !this.db.open) return;
@@ -176,7 +180,7 @@ export class AuditLog {
     try {
       this.advanceAnchor(c);
     } catch {
-      // A full disk must not take the bot down from a timer: the next checkpoint or the shutdown writes it.
+      // A full disk must not fail the change that committed: the next checkpoint or the shutdown writes it.
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * The store on SQLite (better-sqlite3) under DATA_DIR. WAL with synchronous=FULL: a committed request,
  * decision or audit entry survives a crash of the process or of the machine. The SQL is kept portable
- * (plain types, ISO-8601 text times, no SQLite-only functions) for the PostgreSQL store to come.
+ * (plain types, ISO-8601 text times, no SQLite-only functions): tables.ts is shared with postgres-store.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -75,6 +75,16 @@ export class SqliteStore implements Store {
     this.hints.pragma('busy_timeout = 5000');
   }
 
+  /**
+   * One transaction; then, once it has committed, the checkpoint file takes a checkpoint entry it wrote,
+   * before anything else can read the log (another turn, or another process on this DATA_DIR).
+   */
+  private write<T>(body: () => T): T {
+    const result = this.db.transaction(body)();
+    this.audit.afterCommit();
+    return result;
+  }
+
   private appendAuditSync(entry: AuditInput): AuditEntry {
     return this.audit.append(entry);
   }
@@ -85,7 +95,7 @@ export class SqliteStore implements Store {
   }
 
   async createRequest(r: RequestRecord, audit: AuditInput, items: readonly Omit<BatchItemRecord, 'status'>[] = []): Promise<CreateResult> {
-    return this.db.transaction((): CreateResult => {
+    return this.write((): CreateResult => {
       for (const lock of r.plan.locks) {
         const holder = this.q(
           `SELECT r.id FROM request_locks l JOIN requests r ON r.id = l.request_id
@@ -105,7 +115,7 @@ export class SqliteStore implements Store {
       }
       this.appendAuditSync(audit);
       return { created: true };
-    })();
+    });
   }
 
   async getRequest(id: string): Promise<RequestRecord | undefined> {
@@ -135,18 +145,18 @@ export class SqliteStore implements Store {
   }
 
   async decide(id: string, d: { status: 'approved' | 'rejected'; by: Person; at: Date; reason?: string }, audit: AuditInput): Promise<RequestRecord | undefined> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const changed = this.db
         .prepare("UPDATE requests SET status = ?, decided_by_id = ?, decided_by_name = ?, decided_at = ?, reason = ? WHERE id = ? AND status = 'pending' AND expires_at > ?")
         .run(d.status, d.by.id, d.by.name, d.at.toISOString(), d.reason ?? null, id, d.at.toISOString()).changes;
       if (changed !== 1) return undefined;
       this.audit.appendDecision(id, d, audit);
       return this.getSync(id);
-    })();
+    });
   }
 
   async expire(now: Date): Promise<RequestRecord[]> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const due = (this.q("SELECT * FROM requests WHERE status = 'pending' AND expires_at <= ?").all(now.toISOString()) as Row[]).map(toRequest);
       const expired: RequestRecord[] = [];
       for (const r of due) {
@@ -155,11 +165,11 @@ export class SqliteStore implements Store {
         expired.push({ ...r, status: 'expired' });
       }
       return expired;
-    })();
+    });
   }
 
   async claim(id: string, now: Date, leaseUntil: Date, audit: AuditInput): Promise<RequestRecord | undefined> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const changed = this.db
         .prepare(
           `UPDATE requests SET status = 'running', attempt = attempt + 1, lease_until = ?, claimed_by = ? WHERE id = ? AND (status = 'approved' OR (status = 'waiting' AND (next_run_at IS NULL OR next_run_at <= ?)) OR (status IN ('running', 'unknown') AND (lease_until IS NULL OR lease_until <= ? OR ${claimedByDead})))`,
@@ -170,18 +180,18 @@ export class SqliteStore implements Store {
       const claimed = this.getSync(id)!;
       this.appendAuditSync({ ...audit, detail: { ...audit.detail, attempt: claimed.attempt } });
       return claimed;
-    })();
+    });
   }
 
   async finish(id: string, attempt: number, status: RequestStatus, outcome: Outcome, audit: AuditInput): Promise<RequestRecord | undefined> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const changed = this.db
         .prepare("UPDATE requests SET status = ?, outcome = ?, lease_until = NULL, next_run_at = NULL WHERE id = ? AND status = 'running' AND attempt = ?")
         .run(status, JSON.stringify(outcome), id, attempt).changes;
       if (changed !== 1) return undefined;
       this.appendAuditSync(audit);
       return this.getSync(id);
-    })();
+    });
   }
 
   async listRecoverable(now: Date): Promise<RequestRecord[]> {
@@ -192,11 +202,11 @@ export class SqliteStore implements Store {
   }
 
   async saveProgress(id: string, attempt: number, position: number, steps: readonly StepProgress[], audit?: AuditInput): Promise<boolean> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const changed = this.q("UPDATE requests SET position = ?, steps = ? WHERE id = ? AND status = 'running' AND attempt = ?").run(position, JSON.stringify(steps), id, attempt).changes;
       if (changed === 1 && audit) this.appendAuditSync(audit);
       return changed === 1;
-    })();
+    });
   }
 
   async park(id: string, attempt: number, nextRunAt: Date, position: number, steps: readonly StepProgress[]): Promise<RequestRecord | undefined> {
@@ -214,12 +224,12 @@ export class SqliteStore implements Store {
   }
 
   async saveBatchItem(requestId: string, attempt: number, index: number, status: BatchItemRecord['status'], result?: Outcome): Promise<boolean> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const holder = this.q("SELECT 1 FROM requests WHERE id = ? AND status = 'running' AND attempt = ?").get(requestId, attempt);
       if (!holder) return false;
       this.q('UPDATE batch_items SET status = ?, result = ? WHERE request_id = ? AND idx = ?').run(status, result ? JSON.stringify(result) : null, requestId, index);
       return true;
-    })();
+    });
   }
 
   async listSites(): Promise<Site[]> {
@@ -232,10 +242,10 @@ export class SqliteStore implements Store {
   }
 
   async putSite(site: Site, audit: AuditInput): Promise<void> {
-    this.db.transaction(() => {
+    this.write(() => {
       this.q('INSERT INTO sites (name_key, site) VALUES (?, ?) ON CONFLICT (name_key) DO UPDATE SET site = excluded.site').run(site.name.toLowerCase(), JSON.stringify(site));
       this.appendAuditSync(audit);
-    })();
+    });
   }
 
   async addCard(requestId: string, card: CardLocation): Promise<void> {
@@ -298,7 +308,7 @@ export class SqliteStore implements Store {
   }
 
   async appendAudit(entry: AuditInput): Promise<AuditEntry> {
-    return this.db.transaction(() => this.appendAuditSync(entry))();
+    return this.write(() => this.appendAuditSync(entry));
   }
 
   async listAudit(filter: AuditFilter): Promise<AuditEntry[]> {
@@ -333,9 +343,9 @@ export class SqliteStore implements Store {
   }
 
   async markInstancesDead(ids: readonly string[], now: Date): Promise<void> {
-    this.db.transaction(() => {
+    this.write(() => {
       for (const id of ids) this.q('UPDATE instances SET dead_at = ? WHERE id = ? AND dead_at IS NULL').run(now.toISOString(), id);
-    })();
+    });
   }
 
   async extendLease(id: string, attempt: number, now: Date, until: Date): Promise<boolean> {
