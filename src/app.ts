@@ -14,7 +14,7 @@ import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { Logger } from './log';
 import { networkRuntime } from './network/runtime';
-import { SqliteStore } from './store/sqlite-store';
+import { openStore } from './store/open-store';
 import type { Store } from './store/store';
 import { demoTenant } from './tenant/sim/demo-tenant';
 import { SimulatedTenant } from './tenant/sim/simulated-tenant';
@@ -42,7 +42,7 @@ export interface Core {
 export type CoreConfig = Pick<Config, 'APPROVER_IDS' | 'ALLOW_SELF_APPROVAL' | 'APPROVAL_TTL_HOURS' | 'ALLOWED_TENANT_IDS' | 'TENANT_BACKEND' | 'DATA_DIR'> &
   Partial<Pick<Config, 'ACCOUNT_SYNC_POLL_S' | 'ACCOUNT_SYNC_DEADLINE_MIN'>> &
   Partial<Pick<Config, 'KEY_STORE_SECRET' | 'KEY_STORE_SECRET_FILE' | 'DOWNLOAD_LINK_TTL_MINUTES' | 'PUBLIC_URL'>> &
-  Partial<Pick<Config, 'AUDIT_KEY' | 'AUDIT_KEY_FILE' | 'AUDIT_CHECKPOINT_FILE' | 'AUDIT_CHECKPOINT_EVERY' | 'AUDIT_VERIFY_INTERVAL_S' | 'AUDIT_FULL_VERIFY_HOURS'>>;
+  Partial<Pick<Config, 'AUDIT_KEY' | 'AUDIT_KEY_FILE' | 'AUDIT_CHECKPOINT_FILE' | 'AUDIT_CHECKPOINT_EVERY' | 'AUDIT_VERIFY_INTERVAL_S' | 'AUDIT_FULL_VERIFY_HOURS' | 'DATABASE_URL'>>;
 
 /**
  * The tenant backend TENANT_BACKEND names. The stand-in keeps its state under DATA_DIR/stub-tenant,
@@ -85,7 +85,8 @@ function isFullConfig(c: CoreConfig): c is Config {
 export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox; log: Logger; clock?: Clock; tenant?: TenantPort; store?: Store }): Promise<Core> {
   const clock = args.clock ?? systemClock;
   const c = args.config;
-  const store = args.store ?? new SqliteStore(path.resolve(c.DATA_DIR), {
+  const store = args.store ?? await openStore({
+    DATA_DIR: path.resolve(c.DATA_DIR), DATABASE_URL: c.DATABASE_URL,
     AUDIT_KEY: c.AUDIT_KEY, AUDIT_KEY_FILE: c.AUDIT_KEY_FILE, AUDIT_CHECKPOINT_FILE: c.AUDIT_CHECKPOINT_FILE,
     AUDIT_CHECKPOINT_EVERY: c.AUDIT_CHECKPOINT_EVERY, AUDIT_VERIFY_INTERVAL_S: c.AUDIT_VERIFY_INTERVAL_S ?? 30, AUDIT_FULL_VERIFY_HOURS: c.AUDIT_FULL_VERIFY_HOURS,
   });

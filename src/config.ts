@@ -36,6 +36,8 @@ export const ConfigSchema = z
     APPROVAL_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
     TENANT_BACKEND: z.enum(['sim', 'powershell', 'powershell-stub']).default('sim'),
     DATA_DIR: z.string().min(1).default('./data'),
+    /** The store on PostgreSQL, for several instances (postgres://user:password@host:5432/db); unset: SQLite under DATA_DIR. */
+    DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL, e.g. postgres://switchboard@db.contoso.com:5432/switchboard').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** How often a new account is looked for in Skype for Business Online at first (doubling up to 5 min). */
     ACCOUNT_SYNC_POLL_S: z.coerce.number().positive().max(3600).default(15),
@@ -88,6 +90,9 @@ export const ConfigSchema = z
       } catch (err) {
         ctx.addIssue({ code: 'custom', path: ['TENANT_BACKEND'], message: (err as Error).message });
       }
+    }
+    if (c.DATABASE_URL && !c.AUDIT_KEY && !c.AUDIT_KEY_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'needs AUDIT_KEY or AUDIT_KEY_FILE: every instance on the database signs its audit log with the same key' });
     }
     if (!c.localMode && c.MicrosoftAppType !== 'UserAssignedMSI' && !c.MicrosoftAppPassword) {
       ctx.addIssue({ code: 'custom', path: ['MicrosoftAppPassword'], message: 'is required when MicrosoftAppId is set' });

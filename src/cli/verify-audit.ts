@@ -1,15 +1,18 @@
 /**
  * `npm run audit:verify [-- <DATA_DIR>]`: re-computes the audit log's HMAC chain, page by page, checks each
  * request's decision against its entry and the head against the checkpoint file; exit 1 if anything is broken.
- * The key comes from AUDIT_KEY or AUDIT_KEY_FILE, as for the bot (never made here).
+ * The key comes from AUDIT_KEY or AUDIT_KEY_FILE, as for the bot (never made here); the log is the one in
+ * DATABASE_URL when set, else SQLite's in DATA_DIR.
  */
 import path from 'node:path';
 import { z } from 'zod';
 import { AuditKeyError } from '../store/audit-key';
-import { SqliteStore } from '../store/sqlite-store';
+import { openStore } from '../store/open-store';
+import type { Store } from '../store/store';
 
 const Env = z.object({
   DATA_DIR: z.string().min(1).optional(),
+  DATABASE_URL: z.string().min(1).optional(),
   AUDIT_KEY: z.string().min(1).optional(),
   AUDIT_KEY_FILE: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
@@ -19,9 +22,9 @@ const Env = z.object({
 async function main(): Promise<void> {
   const env = Env.parse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
   const dataDir = path.resolve(process.argv[2] ?? env.DATA_DIR ?? './data');
-  let store: SqliteStore;
+  let store: Store;
   try {
-    store = new SqliteStore(dataDir, { ...env, AUDIT_VERIFY_INTERVAL_S: 0, readOnly: true });
+    store = await openStore({ ...env, DATA_DIR: dataDir, AUDIT_VERIFY_INTERVAL_S: 0, readOnly: true });
   } catch (err) {
     if (!(err instanceof AuditKeyError)) throw err;
     console.error(err.message);
@@ -33,7 +36,7 @@ async function main(): Promise<void> {
   await store.close();
   const took = `${((performance.now() - started) / 1000).toFixed(1)} s`;
   if (result.ok) {
-    console.log(`Audit chain intact: ${result.entries} entries in ${dataDir} (${took}).`);
+    console.log(`Audit chain intact: ${result.entries} entries in ${env.DATABASE_URL ? 'the PostgreSQL database' : dataDir} (${took}).`);
     return;
   }
   console.error(`Audit chain BROKEN at entry ${result.brokenAt}: ${result.reason}.`);

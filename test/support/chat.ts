@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from '../../src/log';
 import { SwitchboardBot } from '../../src/teams/bot';
 import { demoTenant } from '../../src/tenant/sim/demo-tenant';
 import { SimulatedTenant } from '../../src/tenant/sim/simulated-tenant';
+import type { Store } from '../../src/store/store';
 import type { TenantPort } from '../../src/tenant/port';
 import { tempDir } from './temp-dirs';
 
@@ -49,6 +50,8 @@ export interface HarnessOptions {
   clock?: ManualClock;
   log?: Logger;
   publicUrl?: string;
+  /** Another store than SQLite in dataDir (the PostgreSQL tests). */
+  store?: Store;
 }
 
 export class ChatHarness {
@@ -79,6 +82,7 @@ export class ChatHarness {
       log: options.log ?? silentLogger,
       clock: h.clock,
       tenant,
+      ...(options.store ? { store: options.store } : {}),
     });
     const bot = new SwitchboardBot(h.core.switchboard, h.core.store);
     h.adapter = new TestAdapter((ctx) => bot.run(ctx));

@@ -1,0 +1,95 @@
+/**
+ * The PostgreSQL connection the store runs on: a pool for records (synchronous commit, the server's own
+ * setting), a small one for hints that may lose their last few writes to a server crash (handled-activity
+ * ids, conversation addresses, heartbeats: synchronous_commit off), `?` placeholders as the SQLite store
+ * writes them, and transactions that run again on a deadlock or serialization failure.
+ */
+import pg from 'pg';
+import type { Row } from './audit-rules';
+
+/** What a transaction's body gets: its queries, and work to do once it has committed. */
+export interface Tx {
+  query(sql: string, args?: readonly unknown[]): Promise<Row[]>;
+  /** The number of rows an UPDATE, INSERT or DELETE changed. */
+  run(sql: string, args?: readonly unknown[]): Promise<number>;
+  onCommit(fn: () => void): void;
+}
+
+/** Deadlock detected, serialization failure: the transaction did nothing and may run again. */
+const retryable = new Set(['40P01', '40001']);
+
+// Integers the store reads (seq, attempt, pid) fit in a double; COUNT(*) and the like come back as bigint.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
+
+export class PgDb {
+  private readonly pool: pg.Pool;
+  private readonly hintPool: pg.Pool;
+  private readonly texts = new Map<string, string>();
+
+  constructor(url: string, options: { poolSize?: number } = {}) {
+    this.pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, application_name: 'switchboard' });
+    this.hintPool = new pg.Pool({ connectionString: url, max: 2, application_name: 'switchboard-hints', options: '-c synchronous_commit=off' });
+    // An idle connection the server closed (restart, failover) must not take the bot down: the next query reconnects.
+    this.pool.on('error', () => undefined);
+    this.hintPool.on('error', () => undefined);
+  }
+
+  /** `?` to `$1, $2, ...` (the store's SQL has no `?` inside string literals). */
+  private text(sql: string): string {
+    let t = this.texts.get(sql);
+    if (t === undefined) {
+      let n = 0;
+      t = sql.replace(/\?/g, () => `$${++n}`);
+      this.texts.set(sql, t);
+    }
+    return t;
+  }
+
+  async query(sql: string, args: readonly unknown[] = []): Promise<Row[]> {
+    return (await this.pool.query<Row>(this.text(sql), args as unknown[])).rows;
+  }
+
+  async run(sql: string, args: readonly unknown[] = []): Promise<number> {
+    return (await this.pool.query(this.text(sql), args as unknown[])).rowCount ?? 0;
+  }
+
+  async hint(sql: string, args: readonly unknown[] = []): Promise<Row[]> {
+    return (await this.hintPool.query<Row>(this.text(sql), args as unknown[])).rows;
+  }
+
+  /** Runs `body` in one transaction (READ COMMITTED; the store's writes are compare-and-sets and advisory locks). */
+  async tx<T>(body: (tx: Tx) => Promise<T>, options: { hint?: boolean } = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await (options.hint ? this.hintPool : this.pool).connect();
+      const committed: (() => void)[] = [];
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const tx: Tx = {
+          query: async (sql, args = []) => (await client.query<Row>(this.text(sql), args as unknown[])).rows,
+          run: async (sql, args = []) => (await client.query(this.text(sql), args as unknown[])).rowCount ?? 0,
+          onCommit: (fn) => void committed.push(fn),
+        };
+        const result = await body(tx);
+        await client.query('COMMIT');
+        for (const fn of committed) fn();
+        return result;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true; // the connection itself failed: do not hand it back to the pool
+        }
+        const code = (err as { code?: unknown }).code;
+        if (attempt < 5 && typeof code === 'string' && retryable.has(code)) continue;
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.pool.end(), this.hintPool.end()]);
+  }
+}

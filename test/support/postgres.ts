@@ -1,0 +1,116 @@
+/**
+ * A throwaway PostgreSQL server for the store tests: a fresh cluster (initdb) in a temporary directory,
+ * listening on 127.0.0.1 at a free port, with fsync off (these tests are about the store's logic, not the
+ * disk). The suite that starts it stops it in its `after` hook. PostgreSQL will not run as root, so under
+ * root (CI's containers) the cluster belongs to the `postgres` user that Debian's package creates.
+ * Missing PostgreSQL fails under CI=true and skips with the reason elsewhere.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+export interface PostgresServer {
+  /** A new, empty database on the server, as a connection URL. */
+  createDatabase(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** initdb and postgres on PATH, or in Debian's /usr/lib/postgresql/<version>/bin (the newest). */
+export function findPostgresBin(): string | undefined {
+  const onPath = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
+  if (onPath.status === 0 && onPath.stdout.trim()) {
+    const dir = path.dirname(fs.realpathSync(onPath.stdout.trim()));
+    if (fs.existsSync(path.join(dir, 'postgres'))) return dir;
+  }
+  const root = '/usr/lib/postgresql';
+  if (!fs.existsSync(root)) return undefined;
+  const versions = fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  return versions[0] ? path.join(root, versions[0], 'bin') : undefined;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function runAs(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  const uid = id('-u');
+  const gid = id('-g');
+  if (!Number.isInteger(uid) || uid <= 0) throw new Error('running as root and there is no postgres user to run PostgreSQL as (apt-get install -y postgresql creates it)');
+  return { uid, gid };
+}
+
+/** Call from a suite's `before` hook (give it a minute): a running server, or skips / fails the suite. */
+export async function requirePostgres(ctx: Mocha.Context): Promise<PostgresServer> {
+  const bin = findPostgresBin();
+  if (!bin) {
+    const reason = 'PostgreSQL not found (initdb on PATH or /usr/lib/postgresql/*/bin); install it with `apt-get install -y postgresql`';
+    if (process.env.CI === 'true') throw new Error(`${reason}. Under CI=true the PostgreSQL store tests must run, so this is a failure.`);
+    console.warn(`      skipped: ${reason}`);
+    ctx.skip();
+  }
+  const user = runAs();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-pg-'));
+  if (user.uid !== undefined) fs.chownSync(dir, user.uid, user.gid!);
+  const data = path.join(dir, 'data');
+  const init = spawnSync(path.join(bin, 'initdb'), ['-D', data, '-U', 'switchboard', '--auth=trust', '-E', 'UTF8', '--no-sync'], { encoding: 'utf8', ...user, cwd: dir });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
+  const port = await freePort();
+  const server: ChildProcess = spawn(
+    path.join(bin, 'postgres'),
+    ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+    { stdio: ['ignore', 'pipe', 'pipe'], ...user, cwd: dir },
+  );
+  let output = '';
+  server.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  server.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const base = `postgresql://switchboard@127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGINT'); // fast shutdown: ends the sessions, then the postmaster and its workers
+      await exited;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  const until = Date.now() + 30_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`postgres exited (${server.exitCode}): ${output}`);
+    const client = new pg.Client({ connectionString: `${base}/postgres` });
+    try {
+      await client.connect();
+      await client.end();
+      break;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      if (Date.now() > until) {
+        await stop();
+        throw new Error(`postgres did not accept connections within 30 s: ${(err as Error).message}\n${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  let made = 0;
+  return {
+    async createDatabase(): Promise<string> {
+      const name = `switchboard_${process.pid}_${++made}`;
+      const admin = new pg.Client({ connectionString: `${base}/postgres` });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await admin.end();
+      }
+      return `${base}/${name}`;
+    },
+    stop,
+  };
+}
