@@ -61,13 +61,15 @@ export async function createTenant(config: Config): Promise<TenantPort> {
 const heartbeatMs = 5_000;
 
 /**
- * Every instance on this host whose process is gone (its pid no longer runs, or now belongs to another
- * process) is marked dead, but only once every pwsh session it left is gone too: from that moment its
- * running requests are recovered at once, and nothing of the dead process can still reach the tenant.
- * Instances on other hosts are left to their leases.
+ * Every instance on this host and DATA_DIR whose process is gone (its pid no longer runs, or now belongs
+ * to another process) is marked dead, but only once every pwsh session it left is gone too: from that
+ * moment its running requests are recovered at once, and nothing of the dead process can still reach the
+ * tenant. Instances on other hosts, or on another DATA_DIR here (several instances on one PostgreSQL
+ * database), keep sessions this process cannot reap: they are left to their leases.
  */
 async function takeOverDeadInstances(store: Store, dataDir: string, self: string, clock: Clock, log: Logger): Promise<void> {
-  const gone = (await store.listLiveInstances(os.hostname())).filter((i) => i.id !== self && !isRunning(i.pid, i.processStart));
+  const gone = (await store.listLiveInstances(os.hostname()))
+    .filter((i) => i.id !== self && (i.dataDir === undefined || i.dataDir === dataDir) && !isRunning(i.pid, i.processStart));
   if (gone.length === 0) return;
   const reaped = await reapOrphans(dataDir);
   if (reaped.survivors.length > 0) {
@@ -105,7 +107,7 @@ export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox;
   // This process's instance record first: every claim from here on names it.
   const dataDir = path.resolve(args.config.DATA_DIR);
   const instanceId = randomUUID();
-  await store.registerInstance({ id: instanceId, pid: process.pid, host: os.hostname(), processStart: ownStartTime(), startedAt: clock.now().toISOString() }, clock.now());
+  await store.registerInstance({ id: instanceId, pid: process.pid, host: os.hostname(), processStart: ownStartTime(), startedAt: clock.now().toISOString(), dataDir }, clock.now());
   const heartbeat = setInterval(() => void store.heartbeat(instanceId, clock.now()).catch((err) => args.log.warn({ err }, 'instance heartbeat failed')), heartbeatMs);
   heartbeat.unref();
   const notifier = new RequestNotifier(store, args.outbox, args.log, findCommand);

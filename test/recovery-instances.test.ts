@@ -22,14 +22,14 @@ describe('a request held by a bot process that died', () => {
   afterEach(async () => chat.close());
 
   /** Files and approves a request, then claims it from a second store as an instance whose process is `pid`. */
-  async function claimedBy(pid: number, processStart: string): Promise<string> {
+  async function claimedBy(pid: number, processStart: string, dataDir?: string): Promise<string> {
     const [reply] = await chat.say(alice, 'enable voice for Bob Kelly number +14255550100');
     const id = requestIdIn(reply?.text);
     const now = chat.clock.now();
     const person = { id: admin.aadObjectId, name: admin.name };
     await chat.core.store.decide(id, { status: 'approved', by: person, at: now }, { at: now.toISOString(), actor: person, event: 'request.approved', requestId: id });
     const other = new SqliteStore(chat.dataDir);
-    await other.registerInstance({ id: `other-${pid}`, pid, host: os.hostname(), processStart, startedAt: now.toISOString() }, now);
+    await other.registerInstance({ id: `other-${pid}`, pid, host: os.hostname(), processStart, startedAt: now.toISOString(), ...(dataDir ? { dataDir } : {}) }, now);
     assert.ok(await other.claim(id, now, new Date(now.getTime() + 240_000), { at: now.toISOString(), actor: 'system', event: 'execution.started', requestId: id }));
     await other.close();
     return id;
@@ -44,6 +44,21 @@ describe('a request held by a bot process that died', () => {
     assert.equal(r.attempt, 2);
     assert.ok(chat.outbox.sent.some((s) => s.message.text?.startsWith(`${id} done and verified`)));
     assert.equal((await chat.core.store.listLiveInstances(os.hostname())).some((i) => i.id.startsWith('other-')), false, 'the dead instance is marked dead');
+  });
+
+  it('is finished at once when it ran on this DATA_DIR, as its own record says', async () => {
+    const id = await claimedBy(deadPid(), '1', chat.dataDir);
+    await chat.core.maintain();
+    await chat.settle();
+    assert.equal((await chat.core.store.getRequest(id))!.status, 'verified');
+  });
+
+  it('is left to its lease when it ran on another DATA_DIR of this host, whose pwsh sessions this process cannot reap', async () => {
+    const id = await claimedBy(deadPid(), '1', '/srv/switchboard-other/data');
+    await chat.core.maintain();
+    await chat.settle();
+    assert.equal((await chat.core.store.getRequest(id))!.status, 'running');
+    assert.ok((await chat.core.store.listLiveInstances(os.hostname())).some((i) => i.id.startsWith('other-')), 'not marked dead');
   });
 
   it('is left to its lease while the process that holds it runs', async () => {

@@ -19,7 +19,7 @@ import type { AuditLogOptions } from './audit-log';
 import { lockClass, PostgresAuditLog } from './postgres-audit-log';
 import { PgDb, type Tx } from './postgres-db';
 import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict, BatchItemRecord, CardLocation, CreateResult, InstanceRecord, Store } from './store';
-import { claimedByDead, holdingStatuses, schema, toRequest, type Row } from './tables';
+import { claimedByDead, holdingStatuses, instanceArgs, insertInstanceSql, schema, toInstance, toRequest, type Row } from './tables';
 
 /** Advisory-lock ids under lockClass (the audit head is 1). */
 const schemaLock = 2;
@@ -327,7 +327,7 @@ export class PostgresStore implements Store {
   }
 
   async registerInstance(i: Omit<InstanceRecord, 'heartbeatAt' | 'deadAt'>, now: Date): Promise<void> {
-    await this.db.run('INSERT INTO instances (id, pid, host, process_start, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)', [i.id, i.pid, i.host, i.processStart, i.startedAt, now.toISOString()]);
+    await this.db.run(insertInstanceSql, instanceArgs(i, now));
     this.instanceId = i.id;
   }
 
@@ -339,10 +339,7 @@ export class PostgresStore implements Store {
     const rows: Row[] = host === undefined
       ? await this.db.query('SELECT * FROM instances WHERE dead_at IS NULL ORDER BY started_at')
       : await this.db.query('SELECT * FROM instances WHERE dead_at IS NULL AND host = ? ORDER BY started_at', [host]);
-    return rows.map((r) => ({
-      id: String(r.id), pid: Number(r.pid), host: String(r.host), processStart: String(r.process_start),
-      startedAt: String(r.started_at), heartbeatAt: String(r.heartbeat_at),
-    }));
+    return rows.map(toInstance);
   }
 
   async markInstancesDead(ids: readonly string[], now: Date): Promise<void> {

@@ -11,7 +11,7 @@ import type { ConversationAddress, Person } from '../model/people';
 import type { Outcome } from '../model/plan';
 import { finalStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
 import { AuditLog, type AuditLogOptions } from './audit-log';
-import { claimedByDead, holdingStatuses, schema, toRequest, type Row } from './tables';
+import { claimedByDead, holdingStatuses, instanceArgs, insertInstanceSql, schema, toInstance, toRequest, type Row } from './tables';
 import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict, BatchItemRecord, CardLocation, CreateResult, InstanceRecord, Store } from './store';
 
 /** How long handled-activity ids wait in memory to be committed together (see markHandled). */
@@ -64,6 +64,8 @@ export class SqliteStore implements Store {
     for (const [name, type] of added) if (!columns.has(name)) this.db.exec(`ALTER TABLE requests ADD COLUMN ${name} ${type}`);
     // The instance (bot process) that holds a running request's claim.
     if (!columns.has('claimed_by')) this.db.exec('ALTER TABLE requests ADD COLUMN claimed_by TEXT');
+    const instanceColumns = new Set((this.db.prepare('PRAGMA table_info(instances)').all() as Row[]).map((c) => String(c.name)));
+    if (!instanceColumns.has('data_dir')) this.db.exec('ALTER TABLE instances ADD COLUMN data_dir TEXT');
     try {
       this.audit = new AuditLog(this.db, dataDir, auditOptions);
     } catch (err) {
@@ -324,7 +326,7 @@ export class SqliteStore implements Store {
   }
 
   async registerInstance(i: Omit<InstanceRecord, 'heartbeatAt' | 'deadAt'>, now: Date): Promise<void> {
-    this.q('INSERT INTO instances (id, pid, host, process_start, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)').run(i.id, i.pid, i.host, i.processStart, i.startedAt, now.toISOString());
+    this.q(insertInstanceSql).run(...instanceArgs(i, now));
     this.instanceId = i.id;
   }
 
@@ -336,10 +338,7 @@ export class SqliteStore implements Store {
     const rows = (host === undefined
       ? this.q('SELECT * FROM instances WHERE dead_at IS NULL ORDER BY started_at').all()
       : this.q('SELECT * FROM instances WHERE dead_at IS NULL AND host = ? ORDER BY started_at').all(host)) as Row[];
-    return rows.map((r) => ({
-      id: String(r.id), pid: Number(r.pid), host: String(r.host), processStart: String(r.process_start),
-      startedAt: String(r.started_at), heartbeatAt: String(r.heartbeat_at),
-    }));
+    return rows.map(toInstance);
   }
 
   async markInstancesDead(ids: readonly string[], now: Date): Promise<void> {

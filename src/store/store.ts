@@ -69,6 +69,8 @@ export interface InstanceRecord {
   heartbeatAt: string;
   /** Set once a later process saw this one gone and made sure its pwsh sessions were gone too. */
   deadAt?: string;
+  /** The DATA_DIR it ran on, where its pwsh sessions are recorded (absent in records from before it was kept). */
+  dataDir?: string;
 }
 
 export type CreateResult = { created: true } | { created: false; lock: string; heldBy: string };

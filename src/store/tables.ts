@@ -6,6 +6,7 @@ import type { ConversationAddress } from '../model/people';
 import type { Outcome } from '../model/plan';
 import { openStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
 import type { Row } from './audit-rules';
+import type { InstanceRecord } from './store';
 
 export type { Row } from './audit-rules';
 
@@ -74,7 +75,8 @@ CREATE TABLE IF NOT EXISTS instances (
   process_start TEXT NOT NULL,
   started_at TEXT NOT NULL,
   heartbeat_at TEXT NOT NULL,
-  dead_at TEXT
+  dead_at TEXT,
+  data_dir TEXT
 );
 CREATE TABLE IF NOT EXISTS owed_notices (
   request_id TEXT PRIMARY KEY
@@ -114,3 +116,17 @@ export function toRequest(r: Row): RequestRecord {
 
 /** Requests in these states hold their locks (a pending one only until it expires). */
 export const holdingStatuses = openStatuses.filter((st) => st !== 'pending');
+
+export const insertInstanceSql = 'INSERT INTO instances (id, pid, host, process_start, started_at, heartbeat_at, data_dir) VALUES (?, ?, ?, ?, ?, ?, ?)';
+
+export function instanceArgs(i: Omit<InstanceRecord, 'heartbeatAt' | 'deadAt'>, now: Date): (string | number | null)[] {
+  return [i.id, i.pid, i.host, i.processStart, i.startedAt, now.toISOString(), i.dataDir ?? null];
+}
+
+export function toInstance(r: Row): InstanceRecord {
+  return {
+    id: String(r.id), pid: Number(r.pid), host: String(r.host), processStart: String(r.process_start),
+    startedAt: String(r.started_at), heartbeatAt: String(r.heartbeat_at),
+    ...(r.data_dir !== null && r.data_dir !== undefined ? { dataDir: String(r.data_dir) } : {}),
+  };
+}
