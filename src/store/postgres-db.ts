@@ -24,7 +24,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 export class PgDb {
   private readonly pool: pg.Pool;
   private readonly hintPool: pg.Pool;
-  private readonly texts = new Map<string, string>();
+  private readonly statements = new Map<string, { name: string; text: string }>();
 
   constructor(url: string, options: { poolSize?: number } = {}) {
     this.pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, application_name: 'switchboard' });
@@ -34,27 +34,31 @@ export class PgDb {
     this.hintPool.on('error', () => undefined);
   }
 
-  /** `?` to `$1, $2, ...` (the store's SQL has no `?` inside string literals). */
-  private text(sql: string): string {
-    let t = this.texts.get(sql);
-    if (t === undefined) {
+  /**
+   * `?` to `$1, $2, ...` (the store's SQL has no `?` inside string literals), as a named statement: each
+   * connection parses and plans it once. SQL without arguments (the schema) goes as a simple query.
+   */
+  private statement(sql: string, args: readonly unknown[]): pg.QueryConfig {
+    if (args.length === 0) return { text: sql };
+    let s = this.statements.get(sql);
+    if (s === undefined) {
       let n = 0;
-      t = sql.replace(/\?/g, () => `$${++n}`);
-      this.texts.set(sql, t);
+      s = { name: `s${this.statements.size + 1}`, text: sql.replace(/\?/g, () => `$${++n}`) };
+      this.statements.set(sql, s);
     }
-    return t;
+    return { ...s, values: args as unknown[] };
   }
 
   async query(sql: string, args: readonly unknown[] = []): Promise<Row[]> {
-    return (await this.pool.query<Row>(this.text(sql), args as unknown[])).rows;
+    return (await this.pool.query<Row>(this.statement(sql, args))).rows;
   }
 
   async run(sql: string, args: readonly unknown[] = []): Promise<number> {
-    return (await this.pool.query(this.text(sql), args as unknown[])).rowCount ?? 0;
+    return (await this.pool.query(this.statement(sql, args))).rowCount ?? 0;
   }
 
   async hint(sql: string, args: readonly unknown[] = []): Promise<Row[]> {
-    return (await this.hintPool.query<Row>(this.text(sql), args as unknown[])).rows;
+    return (await this.hintPool.query<Row>(this.statement(sql, args))).rows;
   }
 
   /** Runs `body` in one transaction (READ COMMITTED; the store's writes are compare-and-sets and advisory locks). */
@@ -66,8 +70,8 @@ export class PgDb {
       try {
         await client.query('BEGIN');
         const tx: Tx = {
-          query: async (sql, args = []) => (await client.query<Row>(this.text(sql), args as unknown[])).rows,
-          run: async (sql, args = []) => (await client.query(this.text(sql), args as unknown[])).rowCount ?? 0,
+          query: async (sql, args = []) => (await client.query<Row>(this.statement(sql, args))).rows,
+          run: async (sql, args = []) => (await client.query(this.statement(sql, args))).rowCount ?? 0,
           onCommit: (fn) => void committed.push(fn),
         };
         const result = await body(tx);

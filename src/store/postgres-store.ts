@@ -10,6 +10,7 @@
  * - handled-activity ids, conversation addresses and heartbeats go through connections with
  *   synchronous_commit off, as the SQLite store sends them to its non-fsync connection.
  */
+import fs from 'node:fs';
 import type { Site } from '../model/inventory';
 import type { ConversationAddress, Person } from '../model/people';
 import type { Outcome } from '../model/plan';
@@ -17,7 +18,7 @@ import { finalStatuses, type RequestRecord, type RequestStatus, type StepProgres
 import { AuditKeyError } from './audit-key';
 import type { AuditLogOptions } from './audit-log';
 import { lockClass, PostgresAuditLog } from './postgres-audit-log';
-import { PgDb, type Tx } from './postgres-db';
+import { PgDb } from './postgres-db';
 import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict, BatchItemRecord, CardLocation, CreateResult, InstanceRecord, Store } from './store';
 import { claimedByDead, holdingStatuses, instanceArgs, insertInstanceSql, schema, toInstance, toRequest, type Row } from './tables';
 
@@ -59,6 +60,8 @@ export class PostgresStore implements Store {
 
   /** Creates the tables if need be (one instance at a time) and opens the audit log. Throws AuditKeyError (one line) for a missing or wrong key. */
   static async open(url: string, dataDir: string, options: AuditLogOptions & { poolSize?: number } = {}): Promise<PostgresStore> {
+    // The checkpoint file lives there, as with SQLite.
+    fs.mkdirSync(dataDir, { recursive: true });
     const db = new PgDb(url, { poolSize: options.poolSize });
     try {
       if (!options.readOnly) {
@@ -75,11 +78,6 @@ export class PostgresStore implements Store {
       if (err instanceof AuditKeyError) throw err;
       throw new Error(`The PostgreSQL store at ${where(url)} could not be opened: ${oneLine(err)}`);
     }
-  }
-
-  private async getIn(tx: Tx, id: string): Promise<RequestRecord | undefined> {
-    const row = (await tx.query('SELECT * FROM requests WHERE id = ?', [id]))[0];
-    return row ? toRequest(row) : undefined;
   }
 
   async createRequest(r: RequestRecord, audit: AuditInput, items: readonly Omit<BatchItemRecord, 'status'>[] = []): Promise<CreateResult> {
@@ -140,13 +138,13 @@ export class PostgresStore implements Store {
 
   async decide(id: string, d: { status: 'approved' | 'rejected'; by: Person; at: Date; reason?: string }, audit: AuditInput): Promise<RequestRecord | undefined> {
     return this.db.tx(async (tx) => {
-      const changed = await tx.run(
-        "UPDATE requests SET status = ?, decided_by_id = ?, decided_by_name = ?, decided_at = ?, reason = ? WHERE id = ? AND status = 'pending' AND expires_at > ?",
+      const [row] = await tx.query(
+        "UPDATE requests SET status = ?, decided_by_id = ?, decided_by_name = ?, decided_at = ?, reason = ? WHERE id = ? AND status = 'pending' AND expires_at > ? RETURNING *",
         [d.status, d.by.id, d.by.name, d.at.toISOString(), d.reason ?? null, id, d.at.toISOString()],
       );
-      if (changed !== 1) return undefined;
+      if (!row) return undefined;
       await this.audit.appendDecision(tx, id, d, audit);
-      return this.getIn(tx, id);
+      return toRequest(row);
     });
   }
 
@@ -165,13 +163,13 @@ export class PostgresStore implements Store {
 
   async claim(id: string, now: Date, leaseUntil: Date, audit: AuditInput): Promise<RequestRecord | undefined> {
     return this.db.tx(async (tx) => {
-      const changed = await tx.run(
-        `UPDATE requests SET status = 'running', attempt = attempt + 1, lease_until = ?, claimed_by = ? WHERE id = ? AND (status = 'approved' OR (status = 'waiting' AND (next_run_at IS NULL OR next_run_at <= ?)) OR (status IN ('running', 'unknown') AND (lease_until IS NULL OR lease_until <= ? OR ${claimedByDead})))`,
+      const [row] = await tx.query(
+        `UPDATE requests SET status = 'running', attempt = attempt + 1, lease_until = ?, claimed_by = ? WHERE id = ? AND (status = 'approved' OR (status = 'waiting' AND (next_run_at IS NULL OR next_run_at <= ?)) OR (status IN ('running', 'unknown') AND (lease_until IS NULL OR lease_until <= ? OR ${claimedByDead}))) RETURNING *`,
         [leaseUntil.toISOString(), this.instanceId, id, now.toISOString(), now.toISOString()],
       );
-      if (changed !== 1) return undefined;
+      if (!row) return undefined;
       await tx.run('INSERT INTO owed_notices (request_id) VALUES (?) ON CONFLICT DO NOTHING', [id]);
-      const claimed = (await this.getIn(tx, id))!;
+      const claimed = toRequest(row);
       await this.audit.append(tx, { ...audit, detail: { ...audit.detail, attempt: claimed.attempt } });
       return claimed;
     });
@@ -179,13 +177,13 @@ export class PostgresStore implements Store {
 
   async finish(id: string, attempt: number, status: RequestStatus, outcome: Outcome, audit: AuditInput): Promise<RequestRecord | undefined> {
     return this.db.tx(async (tx) => {
-      const changed = await tx.run(
-        "UPDATE requests SET status = ?, outcome = ?, lease_until = NULL, next_run_at = NULL WHERE id = ? AND status = 'running' AND attempt = ?",
+      const [row] = await tx.query(
+        "UPDATE requests SET status = ?, outcome = ?, lease_until = NULL, next_run_at = NULL WHERE id = ? AND status = 'running' AND attempt = ? RETURNING *",
         [status, JSON.stringify(outcome), id, attempt],
       );
-      if (changed !== 1) return undefined;
+      if (!row) return undefined;
       await this.audit.append(tx, audit);
-      return this.getIn(tx, id);
+      return toRequest(row);
     });
   }
 

@@ -1,7 +1,7 @@
 /**
  * A throwaway PostgreSQL server for the store tests: a fresh cluster (initdb) in a temporary directory,
- * listening on 127.0.0.1 at a free port, with fsync off (these tests are about the store's logic, not the
- * disk). The suite that starts it stops it in its `after` hook. PostgreSQL will not run as root, so under
+ * listening on 127.0.0.1 at a free port, with fsync off for the tests (they are about the store's logic,
+ * not the disk). The suite that starts it stops it in its `after` hook. PostgreSQL will not run as root, so under
  * root (CI's containers) the cluster belongs to the `postgres` user that Debian's package creates.
  * Missing PostgreSQL fails under CI=true and skips with the reason elsewhere.
  */
@@ -48,15 +48,25 @@ function runAs(): { uid?: number; gid?: number } {
   return { uid, gid };
 }
 
+const notFound = 'PostgreSQL not found (initdb on PATH or /usr/lib/postgresql/*/bin); install it with `apt-get install -y postgresql`';
+
 /** Call from a suite's `before` hook (give it a minute): a running server, or skips / fails the suite. */
 export async function requirePostgres(ctx: Mocha.Context): Promise<PostgresServer> {
-  const bin = findPostgresBin();
-  if (!bin) {
-    const reason = 'PostgreSQL not found (initdb on PATH or /usr/lib/postgresql/*/bin); install it with `apt-get install -y postgresql`';
-    if (process.env.CI === 'true') throw new Error(`${reason}. Under CI=true the PostgreSQL store tests must run, so this is a failure.`);
-    console.warn(`      skipped: ${reason}`);
+  if (!findPostgresBin()) {
+    if (process.env.CI === 'true') throw new Error(`${notFound}. Under CI=true the PostgreSQL store tests must run, so this is a failure.`);
+    console.warn(`      skipped: ${notFound}`);
     ctx.skip();
   }
+  return startPostgres();
+}
+
+/**
+ * A fresh cluster, started (the benchmarks call this directly, `durable` so that a commit waits for the
+ * disk as SQLite's synchronous=FULL does). Throws when PostgreSQL is not installed.
+ */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<PostgresServer> {
+  const bin = findPostgresBin();
+  if (!bin) throw new Error(notFound);
   const user = runAs();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-pg-'));
   if (user.uid !== undefined) fs.chownSync(dir, user.uid, user.gid!);
@@ -66,7 +76,8 @@ export async function requirePostgres(ctx: Mocha.Context): Promise<PostgresServe
   const port = await freePort();
   const server: ChildProcess = spawn(
     path.join(bin, 'postgres'),
-    ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+    ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200',
+      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])],
     { stdio: ['ignore', 'pipe', 'pipe'], ...user, cwd: dir },
   );
   let output = '';
