@@ -39,6 +39,13 @@ const ENTRIES = Number(values.entries);
 const person = { id: '11111111-1111-4111-8111-111111111111', name: 'Alice' };
 const approver = { id: '22222222-2222-4222-8222-222222222222', name: 'Ada' };
 const key = randomBytes(32).toString('base64');
+/** Every data folder made here, removed at the end. */
+const made: string[] = [];
+function dataFolder(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-store-'));
+  made.push(dir);
+  return dir;
+}
 
 interface Backend {
   name: 'SQLite' | 'PostgreSQL';
@@ -94,7 +101,7 @@ function* chain(entries: number, last: { checkpoint?: Checkpoint }): Generator<(
 const sqlite: Backend = {
   name: 'SQLite',
   async fresh() {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-store-'));
+    const dir = dataFolder();
     const open = async (): Promise<Store> => new SqliteStore(dir, { AUDIT_KEY: key });
     return {
       open,
@@ -120,7 +127,7 @@ const postgres: Backend = {
   async fresh() {
     server ??= await startPostgres({ durable: true });
     const url = await server.createDatabase();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-store-'));
+    const dir = dataFolder();
     let n = 0;
     return {
       open: async () => PostgresStore.open(url, path.join(dir, `instance-${++n}`), { AUDIT_KEY: key }),
@@ -239,6 +246,7 @@ async function main(): Promise<void> {
     console.log(`\n${file}`);
   } finally {
     await server?.stop();
+    for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -111,7 +111,7 @@ export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox;
   const heartbeat = setInterval(() => void store.heartbeat(instanceId, clock.now()).catch((err) => args.log.warn({ err }, 'instance heartbeat failed')), heartbeatMs);
   heartbeat.unref();
   const notifier = new RequestNotifier(store, args.outbox, args.log, findCommand);
-  const certificates = createGatewayCertificates(c, async () => networkRuntime(), (message) => args.log.warn(message));
+  const certificates = createGatewayCertificates(c, async () => networkRuntime(), (message) => args.log.warn(message), store.sealedItems?.());
   const executor = new Executor(store, tenant, notifier, clock, args.log, findCommand, certificates);
   const switchboard = new Switchboard({
     store, tenant, requests, executor, notifier, certificates, outbox: args.outbox, clock, log: args.log, commands,

@@ -91,14 +91,14 @@ describe('gateway certificates in chat (cert request, cert import, cert issue)',
     const password = /Password of \S+: (\S+)/.exec(passwordMessage)![1]!;
     assert.ok(!linkMessage.includes(password));
 
-    const first = chat.core.certificates.download(link);
+    const first = (await chat.core.certificates.download(link));
     assert.equal(first.status, 200);
     const dir = tempDir('pfx');
     fs.writeFileSync(path.join(dir, 'gw.pfx'), first.body);
     const opened = openssl(['pkcs12', '-in', path.join(dir, 'gw.pfx'), '-passin', `pass:${password}`, '-nodes']);
     assert.match(opened, /subject=.*CN\s*=\s*gw1\.contoso\.com/);
     assert.match(opened, /PRIVATE KEY/);
-    assert.equal(chat.core.certificates.download(link).status, 410, 'a second download is refused');
+    assert.equal((await chat.core.certificates.download(link)).status, 410, 'a second download is refused');
 
     const visible = await everythingVisible();
     assert.doesNotMatch(visible.replace(/"text":"Password of [^"]+"/g, ''), new RegExp(password), 'the password is in its own message only');
@@ -137,7 +137,7 @@ describe('gateway certificates in chat (cert request, cert import, cert issue)',
     const password = /Password of \S+: (\S+)/.exec(texts.find((t) => t.startsWith('Password of')) ?? '')?.[1];
     assert.ok(link && password, JSON.stringify(texts));
     const dir = tempDir('pfx');
-    fs.writeFileSync(path.join(dir, 'gw.pfx'), chat.core.certificates.download(link).body);
+    fs.writeFileSync(path.join(dir, 'gw.pfx'), (await chat.core.certificates.download(link)).body);
     const certs = openssl(['pkcs12', '-in', path.join(dir, 'gw.pfx'), '-passin', `pass:${password}`, '-nokeys']);
     fs.writeFileSync(path.join(dir, 'chain.pem'), certs);
     const { labCa } = await networkRuntime();

@@ -1,10 +1,11 @@
 /**
  * Faults: the named fault points, the fence at the tenant (the 25-second hang from issue 7), and the fault
  * campaign: a seeded 20 trials of kills at named points and random moments, each history checked, and the
- * checker proven on a planted bug.
+ * checker proven on a planted bug; and a shorter campaign with the two processes on PostgreSQL.
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LocalConnector } from '../src/cli/local-channel';
@@ -15,6 +16,7 @@ import { faultPoint, faultPoints } from '../src/workflow/faults';
 import {
   fileAndApprove, kill, planTrials, readRequests, runCampaign, runTrial, startBot, stopBot, summarize, tenantRecord, toldPattern, until, type Bot,
 } from './support/fault-campaign';
+import { requirePostgres, type PostgresServer } from './support/postgres';
 import { tempDir } from './support/temp-dirs';
 
 const pwsh = locatePwsh(process.env.PWSH_PATH);
@@ -86,8 +88,8 @@ describe('the fence at the tenant', () => {
       bots.push(first);
       const old = await fileAndApprove(first, connector, conversation, '+14255550150');
       // The approved Set-CsUser is in the stand-in, hanging: the step is recorded as running.
-      await until(() => {
-        const r = readRequests(dataDir).find((q) => q.id === old);
+      await until(async () => {
+        const r = (await readRequests(dataDir)).find((q) => q.id === old);
         return r?.status === 'running' && fs.readFileSync(path.join(stubDir, 'faults.json'), 'utf8').includes('"times": 0') ? true : undefined;
       }, 60_000, 'the Set-CsUser to hang');
       const hungAt = Date.now();
@@ -113,7 +115,7 @@ describe('the fence at the tenant', () => {
 
       const tenant = tenantRecord(dataDir);
       assert.equal(tenant.lineUri, 'tel:+14255550151', 'the newer number stays');
-      const requests = readRequests(dataDir);
+      const requests = await readRequests(dataDir);
       assert.deepEqual(requests.map((q) => q.status), ['verified', 'verified']);
       assert.ok(tenant.writes <= 2, `the change log shows ${tenant.writes} writes to Bob for two approvals`);
       console.log(`      (the interrupted request was finished ${recoveredMs} ms after the new process listened)`);
@@ -146,6 +148,30 @@ describe('the fault campaign', function () {
     const bad = results.filter((r) => r.violations.length).map((r) => `trial ${r.spec.index} ${JSON.stringify(r.spec)}: ${r.violations.join('; ')}`);
     assert.deepEqual(bad, []);
     assert.deepEqual([s.lost, s.executedTwice, s.newerUndone, s.untold], [0, 0, 0, 0]);
+    console.log(`      (recovery after the restart: median ${s.recoveryMs.median} ms, max ${s.recoveryMs.max} ms after listening)`);
+  });
+});
+
+describe('the fault campaign on PostgreSQL', function () {
+  const trials = Number(process.env.FAULT_TRIALS_POSTGRES ?? 6);
+  this.timeout(trials * 120_000 + 120_000);
+  let server: PostgresServer | undefined;
+  after(async () => server?.stop());
+
+  it(`runs ${trials} seeded trials with the killed and the restarted bot on one database, with no violation`, async function () {
+    needPwsh(this);
+    server = await requirePostgres(this);
+    const pg = server;
+    const root = tempDir('faults-campaign-pg');
+    const results = await runCampaign(planTrials(20261206, trials), {
+      root,
+      database: async () => ({ url: await pg.createDatabase(), auditKey: randomBytes(32).toString('base64') }),
+    });
+    const bad = results.filter((r) => r.violations.length).map((r) => `trial ${r.spec.index} ${JSON.stringify(r.spec)}: ${r.violations.join('; ')}`);
+    assert.deepEqual(bad, []);
+    const s = summarize(results);
+    assert.deepEqual([s.lost, s.executedTwice, s.newerUndone, s.untold], [0, 0, 0, 0]);
+    assert.deepEqual(fs.readdirSync(root).filter((t) => fs.existsSync(path.join(root, t, 'switchboard.db'))), [], 'no bot fell back to SQLite');
     console.log(`      (recovery after the restart: median ${s.recoveryMs.median} ms, max ${s.recoveryMs.max} ms after listening)`);
   });
 });

@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { createGatewayCertificates } from '../src/certs/gateway-certificates';
+import { KeyStore } from '../src/certs/key-store';
 import { loadConfig } from '../src/config';
 import { AuditKeyError } from '../src/store/audit-key';
 import { PostgresStore } from '../src/store/postgres-store';
@@ -80,6 +82,33 @@ describe('the store on PostgreSQL, with several instances', function () {
     const broken = spawnSync(tsx, ['src/cli/verify-audit.ts', tempDir('pg-cli')], { encoding: 'utf8', env });
     assert.equal(broken.status, 1);
     assert.match(broken.stderr, /Audit chain BROKEN at entry 2: content does not match its hash/);
+  });
+
+  it('holds one key store for every instance: a key made on one is read on another, and a link used on one is used on all', async () => {
+    const [a, b] = [await PostgresStore.open(url, tempDir('pg-a'), { AUDIT_KEY: key }), await PostgresStore.open(url, tempDir('pg-b'), { AUDIT_KEY: key })];
+    const secret = randomBytes(32).toString('hex');
+    const onA = new KeyStore({ items: a.sealedItems(), secret });
+    const onB = new KeyStore({ items: b.sealedItems(), secret });
+    const pfx = Buffer.from('a PFX file');
+    const item = await onA.put('pfx', 'gw1.contoso.com', pfx);
+    assert.deepEqual((await onB.list('pfx', 'gw1.contoso.com')).map((i) => i.id), [item.id]);
+    assert.ok((await onB.get(item.id))?.content.equals(pfx));
+    const link = `/download/${onA.createDownloadToken(item.id, { ttlMs: 60_000, filename: 'gw1.pfx', contentType: 'application/x-pkcs12' }).token}`;
+    const [first, second] = await Promise.all([onB.handleDownload(link), onA.handleDownload(link)]);
+    assert.deepEqual([first.status, second.status].sort(), [200, 410], 'served once, whichever instance the two clicks reach');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query<{ sealed: Buffer }>('SELECT sealed FROM sealed_items');
+    await client.end();
+    assert.ok(!rows[0]!.sealed.includes(pfx), 'sealed in the database, never in clear');
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('refuses the certificate commands on a shared database until the key-store secret is configured', async () => {
+    const a = await PostgresStore.open(url, tempDir('pg-a'), { AUDIT_KEY: key });
+    const certificates = createGatewayCertificates({ DATA_DIR: tempDir('pg-a'), TENANT_BACKEND: 'sim' }, async () => ({ roots: [] }), () => undefined, a.sealedItems());
+    assert.match(certificates.unavailable('request') ?? '', /set KEY_STORE_SECRET_FILE \(at least 32 random bytes, outside DATA_DIR, the same on every instance\)/);
+    await a.close();
   });
 
   describe('two bots on one database and one tenant', () => {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { CertificateStep } from '../model/plan';
 import type { CheckItem } from '../model/check';
 import type { OutgoingMessage } from '../model/people';
+import type { SealedItems } from '../model/sealed-items';
 import type { CaMaterial } from './authority';
 import { KeyStore, readKeyStoreSecret, type DownloadResponse, type StoredItem } from './key-store';
 import { importCertificate, issueCertificate, requestCertificate, type PfxDelivery } from './operations';
@@ -72,9 +73,11 @@ export class GatewayCertificates {
   }
 
   /** What the bot holds for a gateway, as the approver sees it and the runner checks again before running. */
-  held(gateway: string): { keys: StoredItem[]; pfx: StoredItem[] } {
+  async held(gateway: string): Promise<{ keys: StoredItem[]; pfx: StoredItem[] }> {
     const store = this.options.keyStore;
-    return { keys: store?.list('private-key', gateway) ?? [], pfx: store?.list('pfx', gateway) ?? [] };
+    if (!store) return { keys: [], pfx: [] };
+    const [keys, pfx] = await Promise.all([store.list('private-key', gateway), store.list('pfx', gateway)]);
+    return { keys, pfx };
   }
 
   /**
@@ -121,10 +124,16 @@ export class GatewayCertificates {
   }
 
   /** GET /download/<token>: the one-time link's file, or a short refusal. */
-  download(url: string): DownloadResponse {
+  async download(url: string): Promise<DownloadResponse> {
     const store = this.options.keyStore;
-    if (!store) return { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: Buffer.from('No such download.') };
-    return store.handleDownload(url);
+    const refusal = (status: number, message: string): DownloadResponse => ({ status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, body: Buffer.from(message) });
+    if (!store) return refusal(404, 'No such download.');
+    try {
+      return await store.handleDownload(url);
+    } catch {
+      // The database away, or an item sealed under another secret: the link is spent, a new one is an ask away.
+      return refusal(500, 'The file could not be read. Ask the bot for a new link.');
+    }
   }
 
   private requireStore(operation: CertificateStep['operation']): KeyStore {
@@ -163,17 +172,20 @@ export interface GatewayCertificatesConfig {
 }
 
 /**
- * The key store under DATA_DIR/keys, sealed with the configured secret. Without one, the demo and the
- * stand-in (never the real tenant) make their own, kept beside the data and said so in the log; against a
- * real tenant the key-producing commands refuse until KEY_STORE_SECRET_FILE is set.
+ * The key store, sealed with the configured secret: under DATA_DIR/keys, or in `shared` (the database
+ * several instances use). Without a secret, the demo and the stand-in (never the real tenant) on one
+ * instance make their own, kept beside the data and said so in the log; against a real tenant, or shared
+ * by instances that must all hold the same secret, the key-producing commands refuse until
+ * KEY_STORE_SECRET_FILE is set.
  */
 export function createGatewayCertificates(
   config: GatewayCertificatesConfig,
   material: () => Promise<CertificateMaterial>,
   warn: (message: string) => void,
+  shared?: SealedItems,
 ): GatewayCertificates {
   let secret = readKeyStoreSecret(config);
-  if (!secret && config.TENANT_BACKEND !== 'powershell') {
+  if (!secret && config.TENANT_BACKEND !== 'powershell' && !shared) {
     const file = path.join(path.resolve(config.DATA_DIR), 'key-store.secret');
     if (!fs.existsSync(file)) {
       fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -183,7 +195,9 @@ export function createGatewayCertificates(
     secret = readKeyStoreSecret({ KEY_STORE_SECRET_FILE: file });
   }
   return new GatewayCertificates({
-    ...(secret ? { keyStore: new KeyStore({ dir: path.join(path.resolve(config.DATA_DIR), 'keys'), secret }) } : { unavailable: 'No key store secret is configured: set KEY_STORE_SECRET_FILE (at least 32 random bytes, outside DATA_DIR) to make and hold gateway keys.' }),
+    ...(secret
+      ? { keyStore: new KeyStore({ ...(shared ? { items: shared } : { dir: path.join(path.resolve(config.DATA_DIR), 'keys') }), secret }) }
+      : { unavailable: `No key store secret is configured: set KEY_STORE_SECRET_FILE (at least 32 random bytes, outside DATA_DIR${shared ? ', the same on every instance' : ''}) to make and hold gateway keys.` }),
     material,
     publicUrl: config.PUBLIC_URL,
     linkTtlMs: (config.DOWNLOAD_LINK_TTL_MINUTES ?? 15) * 60_000,

@@ -1,25 +1,17 @@
 /**
- * Where private keys and PFX files live: encrypted at rest (AES-256-GCM, one random IV per file, the item id
- * as associated data so a file cannot be swapped for another), under a key derived from the configured
+ * Where private keys and PFX files live: encrypted at rest (AES-256-GCM, one random IV per item, the item id
+ * as associated data so an item cannot be swapped for another), under a key derived from the configured
  * secret, which is never logged. They leave only through a one-time, short-lived download link: an
- * HMAC-signed token, recorded as used (on disk, so a restart does not revive it) before the file is served.
+ * HMAC-signed token, recorded as used (durably, so neither a restart nor another instance revives it)
+ * before the file is served. Where the sealed items are kept is the SealedItems given (files or database).
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
+import type { SealedItems, StoredItem, StoredKind } from '../model/sealed-items';
+import { FileSealedItems } from './file-sealed-items';
 
-export type StoredKind = 'private-key' | 'pfx';
-
-export interface StoredItem {
-  id: string;
-  kind: StoredKind;
-  /** The gateway FQDN it belongs to. */
-  subject: string;
-  createdAt: string;
-}
-
-const ItemMeta = z.object({ id: z.uuid(), kind: z.enum(['private-key', 'pfx']), subject: z.string(), createdAt: z.string() });
+export type { StoredItem, StoredKind } from '../model/sealed-items';
 const TokenPayload = z.object({ i: z.uuid(), n: z.string().regex(/^[0-9a-f]{32}$/), e: z.number().int(), f: z.string().max(200), t: z.string().max(100) });
 
 export interface DownloadResponse {
@@ -29,7 +21,9 @@ export interface DownloadResponse {
 }
 
 export interface KeyStoreOptions {
-  dir: string;
+  /** Files under this folder (one instance), or the given items (the database, for several). */
+  dir?: string;
+  items?: SealedItems;
   /** At least 32 bytes of secret: the raw configured value (from KEY_STORE_SECRET or its file). */
   secret: string | Buffer;
   now?: () => number;
@@ -57,8 +51,7 @@ export class KeyStore {
   private readonly encKey: Buffer;
   private readonly macKey: Buffer;
   private readonly now: () => number;
-  private readonly usedFile: string;
-  private readonly used = new Set<string>();
+  private readonly items: SealedItems;
 
   constructor(private readonly options: KeyStoreOptions) {
     const secret = Buffer.isBuffer(options.secret) ? options.secret : Buffer.from(options.secret, 'utf8');
@@ -67,27 +60,26 @@ export class KeyStore {
     this.encKey = Buffer.from(hkdfSync('sha256', secret, 'switchboard-key-store', 'aes-256-gcm', 32));
     this.macKey = Buffer.from(hkdfSync('sha256', secret, 'switchboard-key-store', 'download-token', 32));
     this.now = options.now ?? Date.now;
-    fs.mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-    this.usedFile = path.join(options.dir, 'used-tokens');
-    if (fs.existsSync(this.usedFile)) for (const n of fs.readFileSync(this.usedFile, 'utf8').split('\n')) if (n) this.used.add(n);
+    if (!options.items && !options.dir) throw new Error('a key store needs a folder or sealed items');
+    this.items = options.items ?? new FileSealedItems(options.dir!);
   }
 
-  put(kind: StoredKind, subject: string, content: Buffer): StoredItem {
+  async put(kind: StoredKind, subject: string, content: Buffer): Promise<StoredItem> {
     const id = randomUUID();
     const item: StoredItem = { id, kind, subject, createdAt: new Date(this.now()).toISOString() };
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.encKey, iv);
     cipher.setAAD(Buffer.from(id));
     const sealed = Buffer.concat([iv, cipher.update(content), cipher.final(), cipher.getAuthTag()]);
-    fs.writeFileSync(this.file(id, 'bin'), sealed, { mode: 0o600 });
-    fs.writeFileSync(this.file(id, 'json'), JSON.stringify(item), { mode: 0o600 });
+    await this.items.put(item, sealed);
     return item;
   }
 
-  get(id: string): { item: StoredItem; content: Buffer } | undefined {
-    if (!z.uuid().safeParse(id).success || !fs.existsSync(this.file(id, 'bin'))) return undefined;
-    const item = ItemMeta.parse(JSON.parse(fs.readFileSync(this.file(id, 'json'), 'utf8')));
-    const sealed = fs.readFileSync(this.file(id, 'bin'));
+  /** Throws when the item was tampered with or sealed under another secret. */
+  async get(id: string): Promise<{ item: StoredItem; content: Buffer } | undefined> {
+    const found = await this.items.get(id);
+    if (!found) return undefined;
+    const { item, sealed } = found;
     const decipher = createDecipheriv('aes-256-gcm', this.encKey, sealed.subarray(0, 12));
     decipher.setAAD(Buffer.from(id));
     decipher.setAuthTag(sealed.subarray(sealed.length - 16));
@@ -95,18 +87,13 @@ export class KeyStore {
   }
 
   /** The stored items of a kind for a gateway, oldest first. */
-  list(kind: StoredKind, subject: string): StoredItem[] {
-    return fs
-      .readdirSync(this.options.dir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => ItemMeta.safeParse(JSON.parse(fs.readFileSync(path.join(this.options.dir, f), 'utf8'))))
-      .flatMap((r) => (r.success && r.data.kind === kind && r.data.subject === subject ? [r.data] : []))
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  async list(kind: StoredKind, subject: string): Promise<StoredItem[]> {
+    return this.items.list(kind, subject);
   }
 
   /** The newest stored item of a kind for a gateway. */
-  latest(kind: StoredKind, subject: string): StoredItem | undefined {
-    return this.list(kind, subject).at(-1);
+  async latest(kind: StoredKind, subject: string): Promise<StoredItem | undefined> {
+    return (await this.list(kind, subject)).at(-1);
   }
 
   /** A one-time link token for a stored item. */
@@ -120,7 +107,7 @@ export class KeyStore {
    * The handler the HTTP server mounts at /download/<token>. The token is checked (signature, expiry, not
    * used), recorded as used, and only then is the file decrypted and served. Every refusal is a short text.
    */
-  handleDownload(url: string): DownloadResponse {
+  async handleDownload(url: string): Promise<DownloadResponse> {
     const m = /^\/download\/([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})(?:\?.*)?$/.exec(url);
     if (!m) return text(404, 'No such download.');
     const [, payload, signature] = m as unknown as [string, string, string];
@@ -132,11 +119,9 @@ export class KeyStore {
     } catch {
       return text(404, 'No such download.');
     }
-    if (this.used.has(claims.n)) return text(410, 'This download link has already been used. Ask the bot for a new one.');
     if (this.now() > claims.e) return text(410, 'This download link has expired. Ask the bot for a new one.');
-    this.used.add(claims.n);
-    fs.appendFileSync(this.usedFile, `${claims.n}\n`, { mode: 0o600 });
-    const found = this.get(claims.i);
+    if (!(await this.items.markUsed(claims.n, new Date(this.now()).toISOString()))) return text(410, 'This download link has already been used. Ask the bot for a new one.');
+    const found = await this.get(claims.i);
     if (!found) return text(404, 'The file behind this link no longer exists.');
     return {
       status: 200,
@@ -152,10 +137,6 @@ export class KeyStore {
 
   private sign(payload: string): string {
     return createHmac('sha256', this.macKey).update(payload).digest('base64url');
-  }
-
-  private file(id: string, ext: string): string {
-    return path.join(this.options.dir, `${id}.${ext}`);
   }
 }
 

@@ -36,7 +36,7 @@ export class CertificateOperationError extends Error {
 /** A new key (kept, encrypted) and its CSR (public) for the gateway. */
 export async function requestCertificate(fqdn: string, deps: Pick<CertDeps, 'keyStore'>): Promise<{ csrPem: string; keyId: string }> {
   const { keyPem, csrPem } = await createKeyAndCsr(fqdn);
-  const item = deps.keyStore.put('private-key', fqdn, Buffer.from(keyPem));
+  const item = await deps.keyStore.put('private-key', fqdn, Buffer.from(keyPem));
   return { csrPem, keyId: item.id };
 }
 
@@ -45,15 +45,15 @@ export async function requestCertificate(fqdn: string, deps: Pick<CertDeps, 'key
  * a CSR submitted before a second `cert request` still imports. Without a match, the newest key, which
  * the import's own check then fails with its reason.
  */
-export function keyForCertificate(fqdn: string, issuedPem: string, keyStore: KeyStore): { id: string; keyPem: string } | undefined {
+export async function keyForCertificate(fqdn: string, issuedPem: string, keyStore: KeyStore): Promise<{ id: string; keyPem: string } | undefined> {
   const leaf = pemBlocks(issuedPem)[0];
-  const read = (id: string) => {
-    const found = keyStore.get(id);
+  const read = async (id: string) => {
+    const found = await keyStore.get(id);
     return found ? { id, keyPem: found.content.toString('utf8') } : undefined;
   };
-  const items = keyStore.list('private-key', fqdn).reverse();
+  const items = (await keyStore.list('private-key', fqdn)).reverse();
   for (const item of leaf ? items : []) {
-    const key = read(item.id);
+    const key = await read(item.id);
     try {
       if (key && certificateMatchesKey(leaf!, key.keyPem)) return key;
     } catch {
@@ -68,13 +68,13 @@ export function keyForCertificate(fqdn: string, issuedPem: string, keyStore: Key
  * all pass. With `pack: false` only the checks run (what the approver is shown before anything is made).
  */
 export async function importCertificate(fqdn: string, issuedPem: string, deps: CertDeps, options: { pack?: boolean } = {}): Promise<{ items: CheckItem[]; delivery?: PfxDelivery }> {
-  const key = keyForCertificate(fqdn, issuedPem, deps.keyStore);
+  const key = await keyForCertificate(fqdn, issuedPem, deps.keyStore);
   if (!key) throw new CertificateOperationError(`Switchboard holds no key for ${fqdn}: run cert request ${fqdn} first and have its CSR signed.`);
   if (deps.roots.length === 0) throw new CertificateOperationError('No Cloud Connector root CA is configured (CCE_ROOT_CA_FILE): the chain cannot be checked.');
   const password = options.pack === false ? undefined : newPfxPassword();
   const result = await importIssued({ fqdn, issuedPem, keyPem: key.keyPem, caPem: deps.roots.join(''), ...(password ? { password } : {}) });
   if (!result.pfx || !password) return { items: result.items };
-  return { items: result.items, delivery: deliver(fqdn, result.pfx, password, deps) };
+  return { items: result.items, delivery: await deliver(fqdn, result.pfx, password, deps) };
 }
 
 /** Labs: key, CSR, certificate signed by the CA key the bot holds, and the PFX link. */
@@ -82,14 +82,14 @@ export async function issueCertificate(fqdn: string, deps: CertDeps, options: { 
   if (!deps.ca) throw new CertificateOperationError('No CA key is configured (CCE_CA_KEY_FILE): cert issue is for labs that hold one.');
   const { csrPem, keyId } = await requestCertificate(fqdn, deps);
   const certPem = issueFromCsr(csrPem, deps.ca, options.days ? { days: options.days } : {});
-  const key = deps.keyStore.get(keyId)!;
+  const key = (await deps.keyStore.get(keyId))!;
   const password = newPfxPassword();
   const result = await importIssued({ fqdn, issuedPem: certPem, keyPem: key.content.toString('utf8'), caPem: [deps.ca.certPem, ...deps.roots].join(''), password });
-  return result.pfx ? { items: result.items, certPem, delivery: deliver(fqdn, result.pfx, password, deps) } : { items: result.items, certPem };
+  return result.pfx ? { items: result.items, certPem, delivery: await deliver(fqdn, result.pfx, password, deps) } : { items: result.items, certPem };
 }
 
-function deliver(fqdn: string, pfx: Buffer, password: string, deps: CertDeps): PfxDelivery {
-  const item = deps.keyStore.put('pfx', fqdn, pfx);
+async function deliver(fqdn: string, pfx: Buffer, password: string, deps: CertDeps): Promise<PfxDelivery> {
+  const item = await deps.keyStore.put('pfx', fqdn, pfx);
   const filename = `${fqdn}.pfx`;
   const { token, expiresAt } = deps.keyStore.createDownloadToken(item.id, { ttlMs: deps.ttlMs, filename, contentType: 'application/x-pkcs12' });
   return { link: `${deps.linkBase}${token}`, expiresAt, filename, password };

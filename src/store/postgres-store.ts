@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import type { Site } from '../model/inventory';
+import type { SealedItems } from '../model/sealed-items';
 import type { ConversationAddress, Person } from '../model/people';
 import type { Outcome } from '../model/plan';
 import { finalStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
@@ -19,6 +20,7 @@ import { AuditKeyError } from './audit-key';
 import type { AuditLogOptions } from './audit-log';
 import { lockClass, PostgresAuditLog } from './postgres-audit-log';
 import { PgDb } from './postgres-db';
+import { createSealedItemTables, PostgresSealedItems } from './postgres-sealed-items';
 import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict, BatchItemRecord, CardLocation, CreateResult, InstanceRecord, Store } from './store';
 import { claimedByDead, holdingStatuses, instanceArgs, insertInstanceSql, schema, toInstance, toRequest, type Row } from './tables';
 
@@ -70,6 +72,7 @@ export class PostgresStore implements Store {
           await tx.run(schema);
           await tx.run('ALTER TABLE requests ADD COLUMN IF NOT EXISTS claimed_by TEXT');
           await PostgresAuditLog.createTables(tx);
+          await createSealedItemTables(tx);
         });
       }
       return new PostgresStore(db, await PostgresAuditLog.open(db, dataDir, options));
@@ -363,6 +366,11 @@ export class PostgresStore implements Store {
 
   async noticeDelivered(requestId: string): Promise<void> {
     await this.db.run('DELETE FROM owed_notices WHERE request_id = ?', [requestId]);
+  }
+
+  /** The key store's items and used links, shared by every instance on the database. */
+  sealedItems(): SealedItems {
+    return new PostgresSealedItems(this.db);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
  * compare-and-set on the current status, and its audit entry commits in the same transaction.
  */
 import type { Site } from '../model/inventory';
+import type { SealedItems } from '../model/sealed-items';
 import type { ConversationAddress, Person } from '../model/people';
 import type { Outcome } from '../model/plan';
 import type { RequestRecord, RequestStatus, StepProgress } from '../model/request';
@@ -162,6 +163,12 @@ export interface Store {
   listOwedNotices(): Promise<RequestRecord[]>;
   /** The requester was told the outcome. */
   noticeDelivered(requestId: string): Promise<void>;
+
+  /**
+   * Where the key store keeps sealed keys and PFX files when several instances share this store; absent,
+   * they are files under DATA_DIR/keys (one instance).
+   */
+  sealedItems?(): SealedItems;
 
   close(): Promise<void>;
 }

@@ -115,11 +115,10 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
     res.end('<!doctype html><meta charset="utf-8"><title>Switchboard download</title><p>This link downloads a file once.</p><form method="post"><button type="submit">Download</button></form>');
     next();
   });
-  server.post('/download/*', (req, res, next) => {
-    const answer = core.certificates.download(req.url ?? '');
+  server.post('/download/*', async (req, res) => {
+    const answer = await core.certificates.download(req.url ?? '');
     res.writeHead(answer.status, { ...answer.headers, 'Referrer-Policy': 'no-referrer' });
     res.end(answer.body);
-    next();
   });
   // /readyz, the shutdown drain, and in local mode the playground with its local Connector endpoints.
   let url = '';

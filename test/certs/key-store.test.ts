@@ -8,7 +8,7 @@ import { tempDir } from '../support/temp-dirs';
 const SECRET = 'a-test-secret-of-at-least-32-bytes-long!';
 const KEY = Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n');
 
-describe('key store', () => {
+describe('key store', async () => {
   let dir: string;
   let clock: number;
   let store: KeyStore;
@@ -19,60 +19,60 @@ describe('key store', () => {
   });
   const link = (id: string, ttlMs = 10 * 60_000) => `/download/${store.createDownloadToken(id, { ttlMs, filename: 'gw1.contoso.com.pfx', contentType: 'application/x-pkcs12' }).token}`;
 
-  it('keeps what it stores encrypted on disk, and gives it back', () => {
-    const item = store.put('private-key', 'gw1.contoso.com', KEY);
+  it('keeps what it stores encrypted on disk, and gives it back', async () => {
+    const item = (await store.put('private-key', 'gw1.contoso.com', KEY));
     for (const f of fs.readdirSync(dir)) assert.ok(!fs.readFileSync(path.join(dir, f)).includes('PRIVATE KEY'), `${f} holds the key in clear`);
-    assert.ok(store.get(item.id)?.content.equals(KEY));
-    assert.equal(store.latest('private-key', 'gw1.contoso.com')?.id, item.id);
+    assert.ok((await store.get(item.id))?.content.equals(KEY));
+    assert.equal((await store.latest('private-key', 'gw1.contoso.com'))?.id, item.id);
   });
 
-  it('refuses a file that was tampered with, or read with another secret', () => {
-    const item = store.put('pfx', 'gw1.contoso.com', KEY);
-    assert.throws(() => new KeyStore({ dir, secret: 'another-secret-of-at-least-32-bytes!!' }).get(item.id));
+  it('refuses a file that was tampered with, or read with another secret', async () => {
+    const item = (await store.put('pfx', 'gw1.contoso.com', KEY));
+    await assert.rejects(new KeyStore({ dir, secret: 'another-secret-of-at-least-32-bytes!!' }).get(item.id));
     const file = path.join(dir, `${item.id}.bin`);
     const sealed = fs.readFileSync(file);
     sealed[20] = sealed[20]! ^ 1;
     fs.writeFileSync(file, sealed);
-    assert.throws(() => store.get(item.id));
+    await assert.rejects(store.get(item.id));
   });
 
-  it('refuses a secret shorter than 32 bytes', () => {
+  it('refuses a secret shorter than 32 bytes', async () => {
     assert.throws(() => new KeyStore({ dir, secret: 'short' }), /at least 32 bytes/);
   });
 
-  it('serves a link once, as an attachment that is not cached; the second use is refused', () => {
-    const item = store.put('pfx', 'gw1.contoso.com', KEY);
+  it('serves a link once, as an attachment that is not cached; the second use is refused', async () => {
+    const item = (await store.put('pfx', 'gw1.contoso.com', KEY));
     const url = link(item.id);
-    const first = store.handleDownload(url);
+    const first = (await store.handleDownload(url));
     assert.equal(first.status, 200);
     assert.ok(first.body.equals(KEY));
     assert.equal(first.headers['Content-Disposition'], 'attachment; filename="gw1.contoso.com.pfx"');
     assert.equal(first.headers['Cache-Control'], 'no-store');
-    const second = store.handleDownload(url);
+    const second = (await store.handleDownload(url));
     assert.deepEqual([second.status, second.body.toString()], [410, 'This download link has already been used. Ask the bot for a new one.']);
   });
 
-  it('a used link stays used after a restart', () => {
-    const item = store.put('pfx', 'gw1.contoso.com', KEY);
+  it('a used link stays used after a restart', async () => {
+    const item = (await store.put('pfx', 'gw1.contoso.com', KEY));
     const url = link(item.id);
-    assert.equal(store.handleDownload(url).status, 200);
+    assert.equal((await store.handleDownload(url)).status, 200);
     const restarted = new KeyStore({ dir, secret: SECRET, now: () => clock });
-    assert.equal(restarted.handleDownload(url).status, 410);
+    assert.equal((await restarted.handleDownload(url)).status, 410);
   });
 
-  it('refuses an expired link, and a link whose token was altered or signed with another secret', () => {
-    const item = store.put('pfx', 'gw1.contoso.com', KEY);
+  it('refuses an expired link, and a link whose token was altered or signed with another secret', async () => {
+    const item = (await store.put('pfx', 'gw1.contoso.com', KEY));
     const url = link(item.id, 60_000);
     clock += 61_000;
-    assert.deepEqual([store.handleDownload(url).status, store.handleDownload(url).body.toString()], [410, 'This download link has expired. Ask the bot for a new one.']);
+    assert.deepEqual([(await store.handleDownload(url)).status, (await store.handleDownload(url)).body.toString()], [410, 'This download link has expired. Ask the bot for a new one.']);
     clock -= 61_000;
     const [payload, sig] = url.slice('/download/'.length).split('.') as [string, string];
     const forged = JSON.parse(Buffer.from(payload, 'base64url').toString());
     forged.e += 86_400_000;
-    assert.equal(store.handleDownload(`/download/${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${sig}`).status, 404);
+    assert.equal((await store.handleDownload(`/download/${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${sig}`)).status, 404);
     const other = new KeyStore({ dir: tempDir('keys-other'), secret: 'another-secret-of-at-least-32-bytes!!', now: () => clock });
-    assert.equal(other.handleDownload(url).status, 404);
-    assert.equal(store.handleDownload('/download/../../etc/passwd').status, 404);
-    assert.equal(store.handleDownload(url).status, 200, 'the genuine link still works once');
+    assert.equal((await other.handleDownload(url)).status, 404);
+    assert.equal((await store.handleDownload('/download/../../etc/passwd')).status, 404);
+    assert.equal((await store.handleDownload(url)).status, 200, 'the genuine link still works once');
   });
 });

@@ -23,8 +23,8 @@ describe('certificate operations (cert request, cert import, cert issue)', funct
     deps = { keyStore: new KeyStore({ dir: path.join(dir, 'keys'), secret: 'x'.repeat(40) }), roots: [ca.certPem], linkBase: '/download/', ttlMs: 15 * 60_000 };
   });
 
-  function openPfx(link: string, password: string): string {
-    const res = deps.keyStore.handleDownload(link);
+  async function openPfx(link: string, password: string): Promise<string> {
+    const res = (await deps.keyStore.handleDownload(link));
     assert.equal(res.status, 200);
     const file = path.join(dir, 'got.pfx');
     fs.writeFileSync(file, res.body);
@@ -38,8 +38,8 @@ describe('certificate operations (cert request, cert import, cert issue)', funct
     assert.ok(items.every((i) => i.status === 'pass'), JSON.stringify(items));
     assert.ok(delivery);
     assert.ok(!delivery.link.includes(delivery.password));
-    assert.match(openPfx(delivery.link, delivery.password), /subject=CN\s?=\s?gw1\.contoso\.com[\s\S]*BEGIN PRIVATE KEY/);
-    assert.equal(deps.keyStore.handleDownload(delivery.link).status, 410);
+    assert.match(await openPfx(delivery.link, delivery.password), /subject=CN\s?=\s?gw1\.contoso\.com[\s\S]*BEGIN PRIVATE KEY/);
+    assert.equal((await deps.keyStore.handleDownload(delivery.link)).status, 410);
   });
 
   it('import without a request, or of a certificate for a key the bot never made, gives no PFX', async () => {
@@ -67,6 +67,6 @@ describe('certificate operations (cert request, cert import, cert issue)', funct
     fs.writeFileSync(certFile, r.certPem);
     fs.writeFileSync(path.join(dir, 'ca.pem'), ca.certPem);
     assert.equal(execFileSync('openssl', ['verify', '-CAfile', path.join(dir, 'ca.pem'), certFile], { encoding: 'utf8' }).trim(), `${certFile}: OK`);
-    assert.equal((openPfx(r.delivery.link, r.delivery.password).match(/BEGIN CERTIFICATE/g) ?? []).length, 2);
+    assert.equal(((await openPfx(r.delivery.link, r.delivery.password)).match(/BEGIN CERTIFICATE/g) ?? []).length, 2);
   });
 });

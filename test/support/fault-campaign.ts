@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { LocalConnector, post, teamsActivity, type ConnectorCall } from '../../src/cli/local-channel';
 import { finalStatuses, type RequestStatus } from '../../src/model/request';
 import { prng } from '../../src/tenant/sim/demo-tenant';
@@ -182,21 +183,42 @@ export async function fileAndApprove(bot: Bot, connector: LocalConnector, conver
   return id;
 }
 
-export function readRequests(dataDir: string): { id: string; status: RequestStatus; plan: string; decided_at: string | null; finals: number }[] {
+/** The store the trial's bots share: SQLite in the trial's DATA_DIR, or this PostgreSQL database. */
+export interface TrialDatabase {
+  url: string;
+  auditKey: string;
+}
+
+/** Reads the trial's store directly (`?` placeholders), read-only on SQLite. */
+async function select<T>(dataDir: string, database: TrialDatabase | undefined, sql: string, args: unknown[] = []): Promise<T[]> {
+  if (database) {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      let n = 0;
+      return (await client.query(sql.replace(/\?/g, () => `$${++n}`), args)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
   const db = new Database(path.join(dataDir, 'switchboard.db'), { readonly: true, fileMustExist: true });
   try {
-    return db.prepare(
-      `SELECT r.id, r.status, r.plan, r.decided_at, r.status AS s,
-        (SELECT COUNT(*) FROM audit a WHERE a.request_id = r.id AND a.event IN ('execution.verified', 'execution.failed', 'execution.stale')) AS finals
-       FROM requests r ORDER BY r.created_at`,
-    ).all() as { id: string; status: RequestStatus; plan: string; decided_at: string | null; finals: number }[];
+    return db.prepare(sql).all(...args) as T[];
   } finally {
     db.close();
   }
 }
 
-function statusOf(dataDir: string, id: string): RequestStatus | undefined {
-  return readRequests(dataDir).find((r) => r.id === id)?.status;
+export async function readRequests(dataDir: string, database?: TrialDatabase): Promise<{ id: string; status: RequestStatus; plan: string; decided_at: string | null; finals: number }[]> {
+  const rows = await select<{ id: string; status: RequestStatus; plan: string; decided_at: string | null; finals: number | string }>(dataDir, database,
+    `SELECT r.id, r.status, r.plan, r.decided_at,
+      (SELECT COUNT(*) FROM audit a WHERE a.request_id = r.id AND a.event IN ('execution.verified', 'execution.failed', 'execution.stale')) AS finals
+     FROM requests r ORDER BY r.created_at`);
+  return rows.map((r) => ({ ...r, finals: Number(r.finals) }));
+}
+
+async function statusOf(dataDir: string, database: TrialDatabase | undefined, id: string): Promise<RequestStatus | undefined> {
+  return (await readRequests(dataDir, database)).find((r) => r.id === id)?.status;
 }
 
 /** The stand-in's own record: Bob's index in the seed, the writes its change log shows, his current number. */
@@ -218,23 +240,18 @@ export function tenantRecord(dataDir: string, upn = bob): { writes: number; line
 }
 
 /** The restarted process's claim and finish of the first request, measured from its instance record. */
-function recoveryTimes(dataDir: string): { claimAfterStartMs?: number; finalAfterStartMs?: number } {
-  const db = new Database(path.join(dataDir, 'switchboard.db'), { readonly: true, fileMustExist: true });
-  try {
-    const instances = db.prepare('SELECT started_at FROM instances ORDER BY started_at').all() as { started_at: string }[];
-    const first = db.prepare('SELECT id FROM requests ORDER BY created_at LIMIT 1').get() as { id: string } | undefined;
-    if (instances.length < 2 || !first) return {};
-    const restart = Date.parse(instances[1]!.started_at);
-    const events = db.prepare('SELECT at, event FROM audit WHERE request_id = ? AND at >= ? ORDER BY seq').all(first.id, instances[1]!.started_at) as { at: string; event: string }[];
-    const claim = events.find((e) => /^execution\.(started|resumed)$/.test(e.event));
-    const final = events.find((e) => /^execution\.(verified|failed|stale)$/.test(e.event));
-    return {
-      ...(claim ? { claimAfterStartMs: Date.parse(claim.at) - restart } : {}),
-      ...(final ? { finalAfterStartMs: Date.parse(final.at) - restart } : {}),
-    };
-  } finally {
-    db.close();
-  }
+async function recoveryTimes(dataDir: string, database: TrialDatabase | undefined): Promise<{ claimAfterStartMs?: number; finalAfterStartMs?: number }> {
+  const instances = await select<{ started_at: string }>(dataDir, database, 'SELECT started_at FROM instances ORDER BY started_at');
+  const [first] = await select<{ id: string }>(dataDir, database, 'SELECT id FROM requests ORDER BY created_at LIMIT 1');
+  if (instances.length < 2 || !first) return {};
+  const restart = Date.parse(instances[1]!.started_at);
+  const events = await select<{ at: string; event: string }>(dataDir, database, 'SELECT at, event FROM audit WHERE request_id = ? AND at >= ? ORDER BY seq', [first.id, instances[1]!.started_at]);
+  const claim = events.find((e) => /^execution\.(started|resumed)$/.test(e.event));
+  const final = events.find((e) => /^execution\.(verified|failed|stale)$/.test(e.event));
+  return {
+    ...(claim ? { claimAfterStartMs: Date.parse(claim.at) - restart } : {}),
+    ...(final ? { finalAfterStartMs: Date.parse(final.at) - restart } : {}),
+  };
 }
 
 const digits = (s: string | null | undefined) => (s ?? '').replace(/\D/g, '');
@@ -259,14 +276,15 @@ export function checkTrial(r: Omit<TrialResult, 'violations'>): string[] {
   return v;
 }
 
-export async function runTrial(spec: TrialSpec, connector: LocalConnector, dataDir: string): Promise<TrialResult> {
+export async function runTrial(spec: TrialSpec, connector: LocalConnector, dataDir: string, database?: TrialDatabase): Promise<TrialResult> {
+  const storeEnv: Record<string, string> = database ? { DATABASE_URL: database.url, AUDIT_KEY: database.auditKey } : {};
   const conversation = `a:conv-alice-t${spec.index}-${process.pid}`;
   const first = `+1425555${String(1000 + spec.index * 2).padStart(4, '0')}`;
   const second = `+1425555${String(1001 + spec.index * 2).padStart(4, '0')}`;
   const bots: Bot[] = [];
   const result: Omit<TrialResult, 'violations'> = { spec, requests: [], tenantWrites: 0, tenantLineUri: null };
   try {
-    const a = await startBot(dataDir, spec.point ? { SWITCHBOARD_FAULT: `${spec.point}:${spec.nth ?? 1}` } : {});
+    const a = await startBot(dataDir, { ...storeEnv, ...(spec.point ? { SWITCHBOARD_FAULT: `${spec.point}:${spec.nth ?? 1}` } : {}) });
     bots.push(a);
     const id = await fileAndApprove(a, connector, conversation, first);
     if (spec.point) {
@@ -280,11 +298,11 @@ export async function runTrial(spec: TrialSpec, connector: LocalConnector, dataD
     await a.exited;
 
     result.doneBeforeKill = connector.calls.some((c) => c.method === 'POST' && c.conversationId === conversation && toldPattern(id).test(c.body.text ?? ''));
-    const b = await startBot(dataDir, spec.plantedBug ? { SWITCHBOARD_PLANTED_BUG: spec.plantedBug } : {});
+    const b = await startBot(dataDir, { ...storeEnv, ...(spec.plantedBug ? { SWITCHBOARD_PLANTED_BUG: spec.plantedBug } : {}) });
     bots.push(b);
     const told = await until(() => connector.calls.find((c) => c.method === 'POST' && c.conversationId === conversation && toldPattern(id).test(c.body.text ?? '')), 60_000, `${id} to be final and told`);
     void told;
-    await until(() => ((finalStatuses as readonly string[]).includes(statusOf(dataDir, id) ?? '') ? true : undefined), 10_000, `${id} to be final in the store`);
+    await until(async () => ((finalStatuses as readonly string[]).includes((await statusOf(dataDir, database, id)) ?? '') ? true : undefined), 10_000, `${id} to be final in the store`);
     const doneAt = Date.now();
     if (!result.doneBeforeKill) {
       result.recoveryMs = doneAt - b.listeningAt;
@@ -304,7 +322,7 @@ export async function runTrial(spec: TrialSpec, connector: LocalConnector, dataD
   }
   try {
     const posts = connector.calls.filter((c: ConnectorCall) => c.method === 'POST' && c.conversationId === conversation);
-    result.requests = readRequests(dataDir).map((q) => {
+    result.requests = (await readRequests(dataDir, database)).map((q) => {
       const plan = JSON.parse(q.plan) as { steps: { kind: string }[]; changes: { property: string; to: string }[] };
       return {
         id: q.id, status: q.status, approved: q.decided_at !== null, finalEvents: q.finals,
@@ -313,7 +331,7 @@ export async function runTrial(spec: TrialSpec, connector: LocalConnector, dataD
         told: posts.some((c) => toldPattern(q.id).test(c.body.text ?? '')),
       };
     });
-    Object.assign(result, recoveryTimes(dataDir));
+    Object.assign(result, await recoveryTimes(dataDir, database));
     const tenant = tenantRecord(dataDir);
     result.tenantWrites = tenant.writes;
     result.tenantLineUri = tenant.lineUri;
@@ -371,7 +389,8 @@ export function summarize(results: readonly TrialResult[]): CampaignSummary {
 }
 
 /** Runs the trials one after another, each on its own data directory under `root`. */
-export async function runCampaign(trials: readonly TrialSpec[], options: { root?: string; onTrial?: (r: TrialResult) => void } = {}): Promise<TrialResult[]> {
+/** `database`, when given, makes each trial's PostgreSQL database (the bots then share it instead of SQLite). */
+export async function runCampaign(trials: readonly TrialSpec[], options: { root?: string; onTrial?: (r: TrialResult) => void; database?: () => Promise<TrialDatabase> } = {}): Promise<TrialResult[]> {
   const root = options.root ?? fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-faults-'));
   const connector = new LocalConnector();
   await connector.start();
@@ -380,7 +399,7 @@ export async function runCampaign(trials: readonly TrialSpec[], options: { root?
     for (const spec of trials) {
       const dir = path.join(root, `trial-${spec.index}`);
       fs.mkdirSync(dir, { recursive: true });
-      const r = await runTrial(spec, connector, dir);
+      const r = await runTrial(spec, connector, dir, await options.database?.());
       results.push(r);
       options.onTrial?.(r);
     }

@@ -64,7 +64,7 @@ export const certImport = defineCommand<{ gateway: string; certificate: string }
     const failed = checks.find((c) => c.status === 'fail');
     if (failed) throw new Refusal('invalid-input', `That certificate cannot be used for ${input.gateway}: ${failed.check}: ${failed.evidence}${failed.fix ? `; ${failed.fix}` : ''}. Nothing was made.`);
     notes.push(`Checked: ${checks.map((c) => `${c.check} ${c.status} (${c.evidence})`).join('; ')}.`);
-    const now = observeHeld(ctx.certificates, input.gateway)[pfxProperty(input.gateway)]!;
+    const now = (await observeHeld(ctx.certificates, input.gateway))[pfxProperty(input.gateway)]!;
     return makePlan({
       target: `Gateway ${input.gateway}`,
       subject: gatewaySubject(input.gateway),

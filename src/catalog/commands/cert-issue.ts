@@ -33,7 +33,7 @@ export const certIssue = defineCommand<{ gateway: string }>({
     const notes = await certificateGuards(ctx, input.gateway, 'issue');
     const { labCa } = await ctx.certificates.material();
     if (!labCa) throw new Refusal('not-configured', 'No lab CA key is configured (CCE_CA_KEY_FILE): cert issue is for labs whose CA key the bot holds. With the Cloud Connector CA, use cert request and cert import.');
-    const held = observeHeld(ctx.certificates, input.gateway);
+    const held = await observeHeld(ctx.certificates, input.gateway);
     return makePlan({
       target: `Gateway ${input.gateway}`,
       subject: gatewaySubject(input.gateway),

@@ -25,8 +25,8 @@ export function heldText(items: readonly StoredItem[]): string {
   return newest ? `${items.length} held, newest made ${newest.createdAt.slice(0, 16).replace('T', ' ')} UTC` : 'none';
 }
 
-export function observeHeld(certificates: GatewayCertificates, gateway: string): Record<string, string> {
-  const held = certificates.held(gateway);
+export async function observeHeld(certificates: GatewayCertificates, gateway: string): Promise<Record<string, string>> {
+  const held = await certificates.held(gateway);
   return { [keyProperty(gateway)]: heldText(held.keys), [pfxProperty(gateway)]: heldText(held.pfx) };
 }
 
@@ -69,7 +69,7 @@ export const certRequest = defineCommand<{ gateway: string }>({
 
   async plan(ctx, input) {
     const notes = await certificateGuards(ctx, input.gateway, 'request');
-    const now = observeHeld(ctx.certificates, input.gateway)[keyProperty(input.gateway)]!;
+    const now = (await observeHeld(ctx.certificates, input.gateway))[keyProperty(input.gateway)]!;
     if (now !== 'none') notes.push(`Switchboard already holds ${now.replace(' held', '')} key(s) for ${input.gateway}; they stay, and cert import finds the one a certificate was issued for.`);
     return makePlan({
       target: `Gateway ${input.gateway}`,
