@@ -13,10 +13,10 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Person } from '../model/people';
 import { genesisHash, type Checkpoint } from './audit-chain';
-import { AuditKeyError, loadAuditKey, type AuditKeySettings } from './audit-key';
+import { loadAuditKey, type AuditKeySettings } from './audit-key';
 import {
   actorId, asCheckpoint, auditIndexes, auditSchema, auditListQuery, checkDecision, checkEntry, checkpointAfter, decisionEntry, decisionEvents, decisionRowSql, extendsProblem,
-  insertAuditSql, mergeVisible, newAuditRow, normalizeSubject, requestsPageSql, signedBy, toAudit, undecidedProblem, type Cursor, type Problem, type Row,
+  insertAuditSql, mergeVisible, newAuditRow, normalizeSubject, requestsPageSql, toAudit, undecidedProblem, anchorAtOpen, firstEntryRefusal, type Cursor, type Problem, type Row,
 } from './audit-rules';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict } from './store';
@@ -118,21 +118,15 @@ export class AuditLog {
    * is signed with the key; without one, the oldest entry must carry the key's HMAC.
    */
   private checkKeyAtOpen(head: Cursor): void {
-    const file = readCheckpoint(this.checkpointFile, this.key);
-    if (file.state === 'invalid' && /not signed by this audit key/.test(file.reason)) {
-      throw new AuditKeyError(`The audit key from ${this.keySource} does not match this audit log (${file.reason}); not starting.`);
+    const at = anchorAtOpen(readCheckpoint(this.checkpointFile, this.key), head, this.keySource);
+    if (at.kind === 'check-first-entry') {
+      const refusal = firstEntryRefusal(this.key, this.keySource, this.db.prepare('SELECT * FROM audit ORDER BY seq LIMIT 1').get() as Row);
+      if (refusal) throw refusal;
+    } else if (at.kind === 'problem') this.anchorProblem = at.problem;
+    else {
+      this.anchor = at.checkpoint;
+      this.anchorProblem = this.extends(at.checkpoint, head);
     }
-    if (file.state === 'absent') {
-      const first = this.db.prepare('SELECT * FROM audit ORDER BY seq LIMIT 1').get() as Row;
-      if (!signedBy(this.key, first)) throw new AuditKeyError(`The audit key from ${this.keySource} did not sign entry ${Number(first.seq)} of this audit log (wrong key, or the entry was rewritten: run npm run audit:verify); not starting.`);
-      return;
-    }
-    if (file.state === 'invalid') {
-      this.anchorProblem = { brokenAt: head.seq + 1, reason: file.reason };
-      return;
-    }
-    this.anchor = file.checkpoint;
-    this.anchorProblem = this.extends(file.checkpoint, head);
   }
 
   /** Whether the database still holds the checkpoint's entry, with its hash, at or before its head. */

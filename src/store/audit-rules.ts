@@ -7,6 +7,8 @@
 import type { Person } from '../model/people';
 import type { RequestStatus } from '../model/request';
 import { chainHash, genesisHash, sameDigest, type Checkpoint } from './audit-chain';
+import { AuditKeyError } from './audit-key';
+import type { CheckpointRead } from './checkpoint';
 import type { AuditEntry, AuditFilter, AuditInput } from './store';
 
 export type Row = Record<string, string | number | boolean | null>;
@@ -249,4 +251,24 @@ export function extendsProblem(c: Checkpoint, head: Cursor | undefined, hashAtCh
   }
   if (hashAtCheckpoint === undefined || !sameDigest(hashAtCheckpoint, c.head)) return { brokenAt: c.seq, reason: `entry ${c.seq} differs from the checkpoint file` };
   return undefined;
+}
+
+/**
+ * What the checkpoint file tells at open about a log that has entries. A file signed with another key stops
+ * start-up (AuditKeyError); without a file, the oldest entry must carry the key's HMAC (`check-first-entry`,
+ * then firstEntryRefusal); an unreadable file is a problem for history to report, not a refusal to start.
+ */
+export function anchorAtOpen(file: CheckpointRead, head: Cursor, keySource: string): { kind: 'check-first-entry' } | { kind: 'problem'; problem: Problem } | { kind: 'anchor'; checkpoint: Checkpoint } {
+  if (file.state === 'invalid' && /not signed by this audit key/.test(file.reason)) {
+    throw new AuditKeyError(`The audit key from ${keySource} does not match this audit log (${file.reason}); not starting.`);
+  }
+  if (file.state === 'absent') return { kind: 'check-first-entry' };
+  if (file.state === 'invalid') return { kind: 'problem', problem: { brokenAt: head.seq + 1, reason: file.reason } };
+  return { kind: 'anchor', checkpoint: file.checkpoint };
+}
+
+export function firstEntryRefusal(key: Buffer, keySource: string, first: Row): AuditKeyError | undefined {
+  return signedBy(key, first)
+    ? undefined
+    : new AuditKeyError(`The audit key from ${keySource} did not sign entry ${Number(first.seq)} of this audit log (wrong key, or the entry was rewritten: run npm run audit:verify); not starting.`);
 }

@@ -19,7 +19,7 @@ import { AuditKeyError, loadAuditKey } from './audit-key';
 import type { AuditLogOptions } from './audit-log';
 import {
   asCheckpoint, auditIndexes, auditListQuery, auditSchema, checkDecision, checkEntry, checkpointAfter, decisionEntry, decisionEvents, decisionRowSql,
-  extendsProblem, insertAuditSql, mergeVisible, newAuditRow, requestsPageSql, signedBy, toAudit, undecidedProblem, type Cursor, type Problem, type Row,
+  extendsProblem, insertAuditSql, mergeVisible, newAuditRow, requestsPageSql, toAudit, undecidedProblem, anchorAtOpen, firstEntryRefusal, type Cursor, type Problem, type Row,
 } from './audit-rules';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import type { PgDb, Tx } from './postgres-db';
@@ -105,21 +105,15 @@ export class PostgresAuditLog {
     if (!sameDigest(theirs, mine)) throw new AuditKeyError(`The audit key from ${this.keySource} is not the key of this database's audit log; not starting.`);
     const head = await this.head();
     if (!head) return;
-    const file = readCheckpoint(this.checkpointFile, this.key);
-    if (file.state === 'invalid' && /not signed by this audit key/.test(file.reason)) {
-      throw new AuditKeyError(`The audit key from ${this.keySource} does not match this audit log (${file.reason}); not starting.`);
+    const at = anchorAtOpen(readCheckpoint(this.checkpointFile, this.key), head, this.keySource);
+    if (at.kind === 'check-first-entry') {
+      const refusal = firstEntryRefusal(this.key, this.keySource, (await this.db.query('SELECT * FROM audit ORDER BY seq LIMIT 1'))[0]!);
+      if (refusal) throw refusal;
+    } else if (at.kind === 'problem') this.anchorProblem = at.problem;
+    else {
+      this.anchor = at.checkpoint;
+      this.anchorProblem = await this.extends(at.checkpoint, head);
     }
-    if (file.state === 'absent') {
-      const first = (await this.db.query('SELECT * FROM audit ORDER BY seq LIMIT 1'))[0]!;
-      if (!signedBy(this.key, first)) throw new AuditKeyError(`The audit key from ${this.keySource} did not sign entry ${Number(first.seq)} of this audit log (wrong key, or the entry was rewritten: run npm run audit:verify); not starting.`);
-      return;
-    }
-    if (file.state === 'invalid') {
-      this.anchorProblem = { brokenAt: head.seq + 1, reason: file.reason };
-      return;
-    }
-    this.anchor = file.checkpoint;
-    this.anchorProblem = await this.extends(file.checkpoint, head);
   }
 
   private async extends(c: Checkpoint, head?: Cursor): Promise<Problem | undefined> {

@@ -22,7 +22,7 @@ import { lockClass, PostgresAuditLog } from './postgres-audit-log';
 import { PgDb } from './postgres-db';
 import { createSealedItemTables, PostgresSealedItems } from './postgres-sealed-items';
 import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict, BatchItemRecord, CardLocation, CreateResult, InstanceRecord, Store } from './store';
-import { claimedByDead, holdingStatuses, instanceArgs, insertInstanceSql, schema, toInstance, toRequest, type Row } from './tables';
+import { claimedByDead, holdingStatuses, instanceArgs, insertInstanceSql, listRequestsQuery, openByDedupeKeySql, schema, toInstance, toRequest, type Row } from './tables';
 
 /** Advisory-lock ids under lockClass (the audit head is 1). */
 const schemaLock = 2;
@@ -117,26 +117,13 @@ export class PostgresStore implements Store {
   }
 
   async findOpenByDedupeKey(dedupeKey: string, now: Date): Promise<RequestRecord | undefined> {
-    const row = (await this.db.query(
-      `SELECT * FROM requests WHERE dedupe_key = ? AND (status IN (${holding}) OR (status = 'pending' AND expires_at > ?)) ORDER BY created_at DESC LIMIT 1`,
-      [dedupeKey, ...holdingStatuses, now.toISOString()],
-    ))[0];
+    const [row] = await this.db.query(openByDedupeKeySql, [dedupeKey, ...holdingStatuses, now.toISOString()]);
     return row ? toRequest(row) : undefined;
   }
 
   async listRequests(filter: { statuses?: readonly RequestStatus[]; requesterId?: string; limit?: number }): Promise<RequestRecord[]> {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (filter.statuses?.length) {
-      where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
-      args.push(...filter.statuses);
-    }
-    if (filter.requesterId) {
-      where.push('requester_id = ?');
-      args.push(filter.requesterId);
-    }
-    const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`;
-    return (await this.db.query(sql, [...args, filter.limit ?? 50])).map(toRequest);
+    const q = listRequestsQuery(filter);
+    return (await this.db.query(q.sql, q.args)).map(toRequest);
   }
 
   async decide(id: string, d: { status: 'approved' | 'rejected'; by: Person; at: Date; reason?: string }, audit: AuditInput): Promise<RequestRecord | undefined> {

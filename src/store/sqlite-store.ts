@@ -11,7 +11,7 @@ import type { ConversationAddress, Person } from '../model/people';
 import type { Outcome } from '../model/plan';
 import { finalStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
 import { AuditLog, type AuditLogOptions } from './audit-log';
-import { claimedByDead, holdingStatuses, instanceArgs, insertInstanceSql, schema, toInstance, toRequest, type Row } from './tables';
+import { claimedByDead, holdingStatuses, instanceArgs, insertInstanceSql, listRequestsQuery, openByDedupeKeySql, schema, toInstance, toRequest, type Row } from './tables';
 import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict, BatchItemRecord, CardLocation, CreateResult, InstanceRecord, Store } from './store';
 
 /** How long handled-activity ids wait in memory to be committed together (see markHandled). */
@@ -125,25 +125,13 @@ export class SqliteStore implements Store {
   }
 
   async findOpenByDedupeKey(dedupeKey: string, now: Date): Promise<RequestRecord | undefined> {
-    const row = this.db
-      .prepare(`SELECT * FROM requests WHERE dedupe_key = ? AND (status IN (${holdingStatuses.map(() => '?').join(', ')}) OR (status = 'pending' AND expires_at > ?)) ORDER BY created_at DESC LIMIT 1`)
-      .get(dedupeKey, ...holdingStatuses, now.toISOString()) as Row | undefined;
+    const row = this.q(openByDedupeKeySql).get(dedupeKey, ...holdingStatuses, now.toISOString()) as Row | undefined;
     return row ? toRequest(row) : undefined;
   }
 
   async listRequests(filter: { statuses?: readonly RequestStatus[]; requesterId?: string; limit?: number }): Promise<RequestRecord[]> {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (filter.statuses?.length) {
-      where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
-      args.push(...filter.statuses);
-    }
-    if (filter.requesterId) {
-      where.push('requester_id = ?');
-      args.push(filter.requesterId);
-    }
-    const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`;
-    return (this.q(sql).all(...args, filter.limit ?? 50) as Row[]).map(toRequest);
+    const q = listRequestsQuery(filter);
+    return (this.q(q.sql).all(...q.args) as Row[]).map(toRequest);
   }
 
   async decide(id: string, d: { status: 'approved' | 'rejected'; by: Person; at: Date; reason?: string }, audit: AuditInput): Promise<RequestRecord | undefined> {

@@ -130,3 +130,21 @@ export function toInstance(r: Row): InstanceRecord {
     ...(r.data_dir !== null && r.data_dir !== undefined ? { dataDir: String(r.data_dir) } : {}),
   };
 }
+
+/** The newest open request with a dedupe key (`?`: the key, the holding statuses, now). */
+export const openByDedupeKeySql = `SELECT * FROM requests WHERE dedupe_key = ? AND (status IN (${holdingStatuses.map(() => '?').join(', ')}) OR (status = 'pending' AND expires_at > ?)) ORDER BY created_at DESC LIMIT 1`;
+
+export function listRequestsQuery(filter: { statuses?: readonly RequestStatus[]; requesterId?: string; limit?: number }): { sql: string; args: (string | number)[] } {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (filter.statuses?.length) {
+    where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
+    args.push(...filter.statuses);
+  }
+  if (filter.requesterId) {
+    where.push('requester_id = ?');
+    args.push(filter.requesterId);
+  }
+  args.push(filter.limit ?? 50);
+  return { sql: `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`, args };
+}
