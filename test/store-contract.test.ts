@@ -237,9 +237,32 @@ for (const backend of backends) {
       const taken = await b.claim('R-GGGGGGGG', now, new Date(now.getTime() + 600_000), { at: now.toISOString(), actor: 'system', event: 'execution.resumed' });
       assert.equal(taken?.attempt, 2);
       await b.finish('R-GGGGGGGG', 2, 'verified', {}, { at: now.toISOString(), actor: 'system', event: 'execution.verified' });
-      assert.deepEqual((await b.listOwedNotices()).map((r) => r.id), [], 'owed by the live instance b, which tells it itself');
+      assert.deepEqual((await b.listOwedNotices(now)).map((r) => r.id), [], 'owed by the live instance b, which tells it itself');
       await b.noticeDelivered('R-GGGGGGGG');
       assert.deepEqual((await a.listLiveInstances()).map((i) => i.id), ['inst-b']);
+    });
+
+    it('hands a notice owed by an instance gone quiet on another host to exactly one of the others', async () => {
+      const [far, a, b] = [await instance(1), await instance(2), await instance(3)];
+      await far.registerInstance({ id: 'inst-far', pid: 1, host: 'elsewhere', processStart: '1', startedAt: now.toISOString() }, now);
+      await a.registerInstance({ id: 'inst-a', pid: 2, host: 'h1', processStart: '2', startedAt: now.toISOString() }, now);
+      await b.registerInstance({ id: 'inst-b', pid: 3, host: 'h2', processStart: '3', startedAt: now.toISOString() }, now);
+      await far.createRequest(request('R-JJJJJJJJ'), created('R-JJJJJJJJ'));
+      await far.decide('R-JJJJJJJJ', { status: 'approved', by: approver, at: now }, { at: now.toISOString(), actor: approver, event: 'request.approved' });
+      const claimed = await far.claim('R-JJJJJJJJ', now, new Date(now.getTime() + 600_000), { at: now.toISOString(), actor: 'system', event: 'execution.started' });
+      await far.finish('R-JJJJJJJJ', claimed!.attempt, 'verified', {}, { at: now.toISOString(), actor: 'system', event: 'execution.verified' });
+      assert.deepEqual((await far.listOwedNotices(new Date(now.getTime() + 61_000))).map((r) => r.id), [], 'never offered to the instance that owes it');
+      // Finished, then the instance went away before telling, on a host nobody here can look at.
+      assert.deepEqual((await b.listOwedNotices(new Date(now.getTime() + 30_000))).map((r) => r.id), [], 'a heartbeat 30 s old is still alive');
+      const later = new Date(now.getTime() + 61_000);
+      assert.deepEqual((await b.listOwedNotices(later)).map((r) => r.id), ['R-JJJJJJJJ']);
+      const taken = await Promise.all([a, b].map((s) => s.takeNotice('R-JJJJJJJJ', later, new Date(later.getTime() + 120_000))));
+      assert.deepEqual(taken.sort(), [false, true], 'one instance tells it');
+      assert.deepEqual((await a.listOwedNotices(later)).map((r) => r.id), [], 'not listed while taken');
+      const afterLapse = new Date(later.getTime() + 121_000);
+      assert.deepEqual((await a.listOwedNotices(afterLapse)).map((r) => r.id), ['R-JJJJJJJJ'], 'offered again if the teller died too');
+      await b.noticeDelivered('R-JJJJJJJJ');
+      assert.deepEqual(await a.listOwedNotices(afterLapse), []);
     });
 
     it('keeps batch items, cards, sites and conversation addresses', async () => {

@@ -22,7 +22,7 @@ import { lockClass, PostgresAuditLog } from './postgres-audit-log';
 import { PgDb } from './postgres-db';
 import { createSealedItemTables, PostgresSealedItems } from './postgres-sealed-items';
 import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict, BatchItemRecord, CardLocation, CreateResult, InstanceRecord, Store } from './store';
-import { claimedByDead, holdingStatuses, instanceArgs, insertInstanceSql, listRequestsQuery, openByDedupeKeySql, schema, toInstance, toRequest, type Row } from './tables';
+import { claimedByDead, holdingStatuses, instanceArgs, insertInstanceSql, listRequestsQuery, openByDedupeKeySql, owedNoticesQuery, schema, takeNoticeSql, toInstance, toRequest, type Row } from './tables';
 
 /** Advisory-lock ids under lockClass (the audit head is 1). */
 const schemaLock = 2;
@@ -71,6 +71,7 @@ export class PostgresStore implements Store {
           await tx.query('SELECT pg_advisory_xact_lock(?, ?)', [lockClass, schemaLock]);
           await tx.run(schema);
           await tx.run('ALTER TABLE requests ADD COLUMN IF NOT EXISTS claimed_by TEXT');
+          await tx.run('ALTER TABLE owed_notices ADD COLUMN IF NOT EXISTS taken_until TEXT');
           await PostgresAuditLog.createTables(tx);
           await createSealedItemTables(tx);
         });
@@ -343,12 +344,13 @@ export class PostgresStore implements Store {
     return changed === 1;
   }
 
-  async listOwedNotices(): Promise<RequestRecord[]> {
-    const rows = await this.db.query(
-      `SELECT r.* FROM owed_notices o JOIN requests r ON r.id = o.request_id WHERE r.status IN (${finalStatuses.map(() => '?').join(', ')}) AND r.${claimedByDead} ORDER BY r.created_at`,
-      [...finalStatuses],
-    );
-    return rows.map(toRequest);
+  async listOwedNotices(now: Date): Promise<RequestRecord[]> {
+    const q = owedNoticesQuery(now, this.instanceId);
+    return (await this.db.query(q.sql, q.args)).map(toRequest);
+  }
+
+  async takeNotice(requestId: string, now: Date, until: Date): Promise<boolean> {
+    return (await this.db.run(takeNoticeSql, [until.toISOString(), requestId, now.toISOString()])) === 1;
   }
 
   async noticeDelivered(requestId: string): Promise<void> {

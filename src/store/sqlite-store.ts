@@ -11,7 +11,7 @@ import type { ConversationAddress, Person } from '../model/people';
 import type { Outcome } from '../model/plan';
 import { finalStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
 import { AuditLog, type AuditLogOptions } from './audit-log';
-import { claimedByDead, holdingStatuses, instanceArgs, insertInstanceSql, listRequestsQuery, openByDedupeKeySql, schema, toInstance, toRequest, type Row } from './tables';
+import { claimedByDead, holdingStatuses, instanceArgs, insertInstanceSql, listRequestsQuery, openByDedupeKeySql, owedNoticesQuery, schema, takeNoticeSql, toInstance, toRequest, type Row } from './tables';
 import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict, BatchItemRecord, CardLocation, CreateResult, InstanceRecord, Store } from './store';
 
 /** How long handled-activity ids wait in memory to be committed together (see markHandled). */
@@ -64,8 +64,9 @@ export class SqliteStore implements Store {
     for (const [name, type] of added) if (!columns.has(name)) this.db.exec(`ALTER TABLE requests ADD COLUMN ${name} ${type}`);
     // The instance (bot process) that holds a running request's claim.
     if (!columns.has('claimed_by')) this.db.exec('ALTER TABLE requests ADD COLUMN claimed_by TEXT');
-    const instanceColumns = new Set((this.db.prepare('PRAGMA table_info(instances)').all() as Row[]).map((c) => String(c.name)));
-    if (!instanceColumns.has('data_dir')) this.db.exec('ALTER TABLE instances ADD COLUMN data_dir TEXT');
+    const columnsOf = (table: string) => new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).map((c) => String(c.name)));
+    if (!columnsOf('instances').has('data_dir')) this.db.exec('ALTER TABLE instances ADD COLUMN data_dir TEXT');
+    if (!columnsOf('owed_notices').has('taken_until')) this.db.exec('ALTER TABLE owed_notices ADD COLUMN taken_until TEXT');
     try {
       this.audit = new AuditLog(this.db, dataDir, auditOptions);
     } catch (err) {
@@ -341,11 +342,13 @@ export class SqliteStore implements Store {
     return changed === 1;
   }
 
-  async listOwedNotices(): Promise<RequestRecord[]> {
-    const rows = this.q(
-      `SELECT r.* FROM owed_notices o JOIN requests r ON r.id = o.request_id WHERE r.status IN (${finalStatuses.map(() => '?').join(', ')}) AND r.${claimedByDead} ORDER BY r.created_at`,
-    ).all(...finalStatuses) as Row[];
-    return rows.map(toRequest);
+  async listOwedNotices(now: Date): Promise<RequestRecord[]> {
+    const q = owedNoticesQuery(now, this.instanceId);
+    return (this.q(q.sql).all(...q.args) as Row[]).map(toRequest);
+  }
+
+  async takeNotice(requestId: string, now: Date, until: Date): Promise<boolean> {
+    return this.q(takeNoticeSql).run(until.toISOString(), requestId, now.toISOString()).changes === 1;
   }
 
   async noticeDelivered(requestId: string): Promise<void> {

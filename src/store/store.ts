@@ -159,8 +159,13 @@ export interface Store {
    * lease has not lapsed: a command may start only under a lease that outlasts it.
    */
   extendLease(id: string, attempt: number, now: Date, until: Date): Promise<boolean>;
-  /** Final requests whose requester is still owed the outcome, claimed by an instance now dead. */
-  listOwedNotices(): Promise<RequestRecord[]>;
+  /**
+   * Final requests whose requester is still owed the outcome, claimed by an instance now dead (or, on another
+   * host, silent for a minute), and not taken by another instance at the moment.
+   */
+  listOwedNotices(now: Date): Promise<RequestRecord[]>;
+  /** Takes an owed notice until `until`: true for the one instance that is to tell it. */
+  takeNotice(requestId: string, now: Date, until: Date): Promise<boolean>;
   /** The requester was told the outcome. */
   noticeDelivered(requestId: string): Promise<void>;
 

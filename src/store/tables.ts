@@ -4,7 +4,7 @@
  */
 import type { ConversationAddress } from '../model/people';
 import type { Outcome } from '../model/plan';
-import { openStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
+import { finalStatuses, openStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
 import type { Row } from './audit-rules';
 import type { InstanceRecord } from './store';
 
@@ -79,7 +79,8 @@ CREATE TABLE IF NOT EXISTS instances (
   data_dir TEXT
 );
 CREATE TABLE IF NOT EXISTS owed_notices (
-  request_id TEXT PRIMARY KEY
+  request_id TEXT PRIMARY KEY,
+  taken_until TEXT
 );
 `;
 
@@ -148,3 +149,26 @@ export function listRequestsQuery(filter: { statuses?: readonly RequestStatus[];
   args.push(filter.limit ?? 50);
   return { sql: `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ?`, args };
 }
+
+/**
+ * An instance whose heartbeat (every 5 s) is this old is taken for gone when only a notice is at stake: on
+ * another host its death is never seen from here, and a wrong guess costs a requester a second message.
+ */
+export const heartbeatStaleMs = 60_000;
+
+/**
+ * Final requests whose requester is still owed the outcome, claimed by an instance dead or gone quiet (never
+ * `self`, which tells its own), and not being told right now.
+ */
+export function owedNoticesQuery(now: Date, self: string | null): { sql: string; args: string[] } {
+  return {
+    sql: `SELECT r.* FROM owed_notices o JOIN requests r ON r.id = o.request_id
+      WHERE r.status IN (${finalStatuses.map(() => '?').join(', ')}) AND (o.taken_until IS NULL OR o.taken_until <= ?)
+        AND r.claimed_by IN (SELECT id FROM instances WHERE id <> ? AND (dead_at IS NOT NULL OR heartbeat_at <= ?))
+      ORDER BY r.created_at`,
+    args: [...finalStatuses, now.toISOString(), self ?? '', new Date(now.getTime() - heartbeatStaleMs).toISOString()],
+  };
+}
+
+/** Takes an owed notice for a while (`?`: until, id, now): of several instances, one tells. */
+export const takeNoticeSql = 'UPDATE owed_notices SET taken_until = ? WHERE request_id = ? AND (taken_until IS NULL OR taken_until <= ?)';

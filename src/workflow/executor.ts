@@ -103,8 +103,11 @@ export class Executor {
       if (r.status === 'waiting') this.wake(r);
       else this.schedule(r.id);
     }
-    // Finished by a process that died before telling the requester: tell them now (at least once).
-    for (const r of await this.store.listOwedNotices()) {
+    // Finished by a process that died before telling the requester: tell them now (at least once; of
+    // several instances, the one that takes the notice, for as long as telling may take).
+    const now = this.clock.now();
+    for (const r of await this.store.listOwedNotices(now)) {
+      if (!(await this.store.takeNotice(r.id, now, new Date(now.getTime() + 120_000)))) continue;
       await this.notifier.refreshCards(r);
       await this.notifier.tellRequester(r);
       await this.store.noticeDelivered(r.id);
