@@ -42,7 +42,7 @@ export interface Core {
 export type CoreConfig = Pick<Config, 'APPROVER_IDS' | 'ALLOW_SELF_APPROVAL' | 'APPROVAL_TTL_HOURS' | 'ALLOWED_TENANT_IDS' | 'TENANT_BACKEND' | 'DATA_DIR'> &
   Partial<Pick<Config, 'ACCOUNT_SYNC_POLL_S' | 'ACCOUNT_SYNC_DEADLINE_MIN'>> &
   Partial<Pick<Config, 'KEY_STORE_SECRET' | 'KEY_STORE_SECRET_FILE' | 'DOWNLOAD_LINK_TTL_MINUTES' | 'PUBLIC_URL'>> &
-  Partial<Pick<Config, 'AUDIT_KEY' | 'AUDIT_KEY_FILE' | 'AUDIT_CHECKPOINT_FILE' | 'AUDIT_CHECKPOINT_EVERY' | 'AUDIT_VERIFY_INTERVAL_S' | 'AUDIT_FULL_VERIFY_HOURS' | 'DATABASE_URL'>>;
+  Partial<Pick<Config, 'AUDIT_KEY' | 'AUDIT_KEY_FILE' | 'AUDIT_CHECKPOINT_FILE' | 'AUDIT_CHECKPOINT_EVERY' | 'AUDIT_VERIFY_INTERVAL_S' | 'AUDIT_FULL_VERIFY_HOURS' | 'DATABASE_URL' | 'DATABASE_POOL_SIZE'>>;
 
 /**
  * The tenant backend TENANT_BACKEND names. The stand-in keeps its state under DATA_DIR/stub-tenant,
@@ -88,7 +88,7 @@ export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox;
   const clock = args.clock ?? systemClock;
   const c = args.config;
   const store = args.store ?? await openStore({
-    DATA_DIR: path.resolve(c.DATA_DIR), DATABASE_URL: c.DATABASE_URL,
+    DATA_DIR: path.resolve(c.DATA_DIR), DATABASE_URL: c.DATABASE_URL, DATABASE_POOL_SIZE: c.DATABASE_POOL_SIZE,
     AUDIT_KEY: c.AUDIT_KEY, AUDIT_KEY_FILE: c.AUDIT_KEY_FILE, AUDIT_CHECKPOINT_FILE: c.AUDIT_CHECKPOINT_FILE,
     AUDIT_CHECKPOINT_EVERY: c.AUDIT_CHECKPOINT_EVERY, AUDIT_VERIFY_INTERVAL_S: c.AUDIT_VERIFY_INTERVAL_S ?? 30, AUDIT_FULL_VERIFY_HOURS: c.AUDIT_FULL_VERIFY_HOURS,
   });

@@ -38,6 +38,8 @@ export const ConfigSchema = z
     DATA_DIR: z.string().min(1).default('./data'),
     /** The store on PostgreSQL, for several instances (postgres://user:password@host:5432/db); unset: SQLite under DATA_DIR. */
     DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL, e.g. postgres://switchboard@db.contoso.com:5432/switchboard').optional(),
+    /** Connections each instance keeps to PostgreSQL for records (two more for hints); mind the server's max_connections across instances. */
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** How often a new account is looked for in Skype for Business Online at first (doubling up to 5 min). */
     ACCOUNT_SYNC_POLL_S: z.coerce.number().positive().max(3600).default(15),

@@ -34,6 +34,26 @@ export class Refusal extends Error {
   }
 }
 
+/**
+ * The store (the request and audit database) could not be reached: the turn stops before it saves or
+ * changes anything it has not saved, and the person is told in one line to send it again. `where` names the
+ * database (host:port/name, never a password), `reason` the connection's own error.
+ */
+export class StoreUnavailable extends Error {
+  constructor(
+    readonly where: string,
+    readonly reason: string,
+  ) {
+    super(`the store (${where}) is not reachable: ${reason}`);
+    this.name = 'StoreUnavailable';
+  }
+}
+
+/** What the person is told when the store is down: what happened to their message, and what to do. */
+export function storeUnavailableLine(err: StoreUnavailable): string {
+  return oneLine(`I can't reach my database right now (${err.where}: ${err.reason}). Nothing was changed in the tenant; send it again in a minute (what was already saved is not saved twice).`);
+}
+
 export function oneLine(text: string, max = 300): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;

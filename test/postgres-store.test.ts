@@ -12,6 +12,7 @@ import pg from 'pg';
 import { createGatewayCertificates } from '../src/certs/gateway-certificates';
 import { KeyStore } from '../src/certs/key-store';
 import { loadConfig } from '../src/config';
+import { readiness } from '../src/playground/operations';
 import { AuditKeyError } from '../src/store/audit-key';
 import { PostgresStore } from '../src/store/postgres-store';
 import { demoTenant } from '../src/tenant/sim/demo-tenant';
@@ -157,6 +158,51 @@ describe('the store on PostgreSQL, with several instances', function () {
       assert.equal(decisions.length, 1);
       assert.equal((await one.core.store.listAudit({ requestId: id, limit: 50 })).filter((e) => e.event === 'execution.started').length, status === 'verified' ? 1 : 0, 'ran once, or not at all');
     });
+  });
+});
+
+describe('the PostgreSQL store while the database is down', function () {
+  this.timeout(120_000);
+  let server: PostgresServer;
+  let bot: ChatHarness;
+  before(async function () {
+    // A server of its own: this suite stops and starts it.
+    server = await requirePostgres(this);
+    const url = await server.createDatabase();
+    bot = await ChatHarness.create({ store: await PostgresStore.open(url, tempDir('pg-down'), { AUDIT_KEY: randomBytes(32).toString('base64') }) });
+  });
+  after(async () => {
+    await bot?.close();
+    await server?.stop();
+  });
+
+  it('tells the person in one line to send it again, reports it on /readyz, changes nothing, and carries on once it is back', async () => {
+    const [filed] = await bot.say(alice, 'enable voice for Bob Kelly number +14255550100');
+    const id = requestIdIn(filed?.text);
+    const auditBefore = (await bot.core.store.listAudit({ limit: 1000 })).length;
+    await server.halt();
+
+    const unreachable = /^I can't reach my database right now \(PostgreSQL at 127\.0\.0\.1:\d+\/switchboard_\w+: .+\)\. Nothing was changed in the tenant; send it again in a minute \(what was already saved is not saved twice\)\.$/;
+    const [message] = await bot.say(alice, 'enable voice for Bob Smith number +14255550101');
+    assert.match(String(message?.text), unreachable);
+    const click = await bot.click(admin, 'approve', { requestId: id });
+    assert.match(String(click.value), unreachable, 'the approval click is answered, not left to time out');
+    const down = await readiness(bot.core.store, bot.core.tenant, false, 6_000);
+    assert.equal(down.ready, false);
+    assert.match(down.reasons.join(' | '), /^store not reachable: PostgreSQL at 127\.0\.0\.1:\d+\/switchboard_\w+: \S.*$/);
+    assert.equal(bot.sim.snapshot().users.find((u) => u.DisplayName === 'Bob Kelly')?.EnterpriseVoiceEnabled, false, 'nothing ran');
+
+    await server.restart();
+    assert.deepEqual((await readiness(bot.core.store, bot.core.tenant, false)).reasons, []);
+    assert.equal((await bot.core.store.getRequest(id))?.status, 'pending', 'the request filed before is still there, undecided');
+    assert.equal((await bot.core.store.listAudit({ limit: 1000 })).length, auditBefore, 'no entry half-written');
+    const approved = await bot.click(admin, 'approve', { requestId: id });
+    assert.equal(approved.statusCode, 200);
+    await bot.settle();
+    assert.equal((await bot.core.store.getRequest(id))?.status, 'verified');
+    const [again] = await bot.say(alice, 'enable voice for Bob Smith number +14255550101');
+    assert.match(String(again?.text), /is waiting for an approver\.$/, 'the message sent again is filed');
+    assert.deepEqual(await bot.core.store.verifyAudit(), { ok: true, entries: (await bot.core.store.listAudit({ limit: 1000 })).length });
   });
 });
 

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { renderCard } from '../cards/render';
 import type { BatchCommand, ChangeCommand, Command, CommandContext, CommandSettings } from '../catalog/command';
 import type { Clock } from '../clock';
-import { oneLine, Refusal } from '../errors';
+import { oneLine, Refusal, StoreUnavailable, storeUnavailableLine } from '../errors';
 import { parseCommand } from '../grammar/grammar';
 import { withLogFields, type Logger } from '../log';
 import { ReadCache } from '../tenant/read-cache';
@@ -111,6 +111,11 @@ export class Switchboard {
     } catch (err) {
       if (err instanceof Refusal) {
         await say(oneLine(err.message));
+        return;
+      }
+      if (err instanceof StoreUnavailable) {
+        this.deps.log.warn({ err }, 'store not reachable in a turn');
+        await say(storeUnavailableLine(err));
         return;
       }
       if (err instanceof TenantError) {

@@ -6,6 +6,7 @@
  */
 import type * as restify from 'restify';
 import type { Config } from '../config';
+import { StoreUnavailable } from '../errors';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
 import type { TenantPort } from '../tenant/port';
@@ -37,7 +38,7 @@ export async function readiness(store: Store, tenant: TenantPort, draining: bool
   try {
     await withTimeout(store.getConversation('readyz-probe'), timeoutMs, 'the store');
   } catch (err) {
-    reasons.push(`store not reachable: ${(err as Error).message}`);
+    reasons.push(`store not reachable: ${err instanceof StoreUnavailable ? `${err.where}: ${err.reason}` : (err as Error).message}`);
   }
   let moduleVersion: string | undefined;
   try {

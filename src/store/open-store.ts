@@ -10,9 +10,10 @@ import type { Store } from './store';
 export interface StoreSettings extends AuditLogOptions {
   DATA_DIR: string;
   DATABASE_URL?: string | undefined;
+  DATABASE_POOL_SIZE?: number | undefined;
 }
 
 export async function openStore(settings: StoreSettings): Promise<Store> {
-  const { DATA_DIR, DATABASE_URL, ...audit } = settings;
-  return DATABASE_URL ? PostgresStore.open(DATABASE_URL, DATA_DIR, audit) : new SqliteStore(DATA_DIR, audit);
+  const { DATA_DIR, DATABASE_URL, DATABASE_POOL_SIZE, ...audit } = settings;
+  return DATABASE_URL ? PostgresStore.open(DATABASE_URL, DATA_DIR, { ...audit, poolSize: DATABASE_POOL_SIZE }) : new SqliteStore(DATA_DIR, audit);
 }

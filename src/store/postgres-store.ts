@@ -16,10 +16,11 @@ import type { SealedItems } from '../model/sealed-items';
 import type { ConversationAddress, Person } from '../model/people';
 import type { Outcome } from '../model/plan';
 import { finalStatuses, type RequestRecord, type RequestStatus, type StepProgress } from '../model/request';
+import { StoreUnavailable } from '../errors';
 import { AuditKeyError } from './audit-key';
 import type { AuditLogOptions } from './audit-log';
 import { lockClass, PostgresAuditLog } from './postgres-audit-log';
-import { PgDb } from './postgres-db';
+import { databaseWhere, errorLine, PgDb } from './postgres-db';
 import { createSealedItemTables, PostgresSealedItems } from './postgres-sealed-items';
 import type { AuditChainState, AuditEntry, AuditFilter, AuditInput, AuditVerdict, BatchItemRecord, CardLocation, CreateResult, InstanceRecord, Store } from './store';
 import { claimedByDead, holdingStatuses, instanceArgs, insertInstanceSql, listRequestsQuery, openByDedupeKeySql, owedNoticesQuery, schema, takeNoticeSql, toInstance, toRequest, type Row } from './tables';
@@ -30,22 +31,6 @@ const schemaLock = 2;
 const sightingBatchMs = 20;
 
 const holding = holdingStatuses.map(() => '?').join(', ');
-
-/** host:port/database, never the user or password. */
-function where(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
-  } catch {
-    return 'DATABASE_URL';
-  }
-}
-
-function oneLine(err: unknown): string {
-  const e = err as { message?: unknown; code?: unknown };
-  const text = typeof e.message === 'string' && e.message ? e.message : String(err);
-  return `${text.split('\n')[0]}${typeof e.code === 'string' && !text.includes(e.code) ? ` (${e.code})` : ''}`;
-}
 
 export class PostgresStore implements Store {
   private readonly addresses = new Map<string, string>();
@@ -80,7 +65,7 @@ export class PostgresStore implements Store {
     } catch (err) {
       await db.close();
       if (err instanceof AuditKeyError) throw err;
-      throw new Error(`The PostgreSQL store at ${where(url)} could not be opened: ${oneLine(err)}`);
+      throw new Error(`The PostgreSQL store at ${databaseWhere(url)} could not be opened: ${err instanceof StoreUnavailable ? err.reason : errorLine(err)}`);
     }
   }
 

@@ -10,6 +10,7 @@ import {
 } from 'botbuilder';
 import type { ChatTurn } from '../chat/ports';
 import type { CardActionResult } from '../chat/card-actions';
+import { StoreUnavailable, storeUnavailableLine } from '../errors';
 import type { IncomingFile } from '../model/people';
 import type { Switchboard } from '../chat/switchboard';
 import type { Store } from '../store/store';
@@ -26,7 +27,14 @@ export class SwitchboardBot extends TeamsActivityHandler {
     this.onMessage(async (ctx, next) => {
       // Teams re-sends a message it thinks was lost, sometimes with the same id: answer it once.
       const seenKey = ctx.activity.id ? `${ctx.activity.conversation.id}|${ctx.activity.id}` : undefined;
-      if (seenKey && (await this.store.alreadyHandled(seenKey))) return next();
+      try {
+        if (seenKey && (await this.store.alreadyHandled(seenKey))) return next();
+      } catch (err) {
+        // Unanswered, the message would get the generic error; the person should know to send it again.
+        if (!(err instanceof StoreUnavailable)) throw err;
+        await ctx.sendActivity(storeUnavailableLine(err));
+        return next();
+      }
       const turn = this.turnFrom(ctx, await readAttachments(ctx.activity));
       if (ctx.activity.value !== undefined && ctx.activity.value !== null) {
         // Action.Submit fallback from clients without Universal Actions.

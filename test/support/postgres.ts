@@ -16,6 +16,10 @@ export interface PostgresServer {
   /** A new, empty database on the server, as a connection URL. */
   createDatabase(): Promise<string>;
   stop(): Promise<void>;
+  /** Shuts the server down (fast shutdown: its sessions are ended), keeping its data and port. */
+  halt(): Promise<void>;
+  /** Starts it again after halt(), on the same port and data. */
+  restart(): Promise<void>;
 }
 
 /** initdb and postgres on PATH, or in Debian's /usr/lib/postgresql/<version>/bin (the newest). */
@@ -74,41 +78,52 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
   const init = spawnSync(path.join(bin, 'initdb'), ['-D', data, '-U', 'switchboard', '--auth=trust', '-E', 'UTF8', '--no-sync'], { encoding: 'utf8', ...user, cwd: dir });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
   const port = await freePort();
-  const server: ChildProcess = spawn(
-    path.join(bin, 'postgres'),
-    ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200',
-      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])],
-    { stdio: ['ignore', 'pipe', 'pipe'], ...user, cwd: dir },
-  );
-  let output = '';
-  server.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  server.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const base = `postgresql://switchboard@127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGINT'); // fast shutdown: ends the sessions, then the postmaster and its workers
+  let server: ChildProcess | undefined;
+  let output = '';
+  const halt = async (): Promise<void> => {
+    const running = server;
+    server = undefined;
+    if (running && running.exitCode === null && running.signalCode === null) {
+      const exited = new Promise((r) => running.once('exit', r));
+      running.kill('SIGINT'); // fast shutdown: ends the sessions, then the postmaster and its workers
       await exited;
     }
+  };
+  const stop = async (): Promise<void> => {
+    await halt();
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  const until = Date.now() + 30_000;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`postgres exited (${server.exitCode}): ${output}`);
-    const client = new pg.Client({ connectionString: `${base}/postgres` });
-    try {
-      await client.connect();
-      await client.end();
-      break;
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      if (Date.now() > until) {
-        await stop();
-        throw new Error(`postgres did not accept connections within 30 s: ${(err as Error).message}\n${output}`);
+  const launch = async (): Promise<void> => {
+    const started = spawn(
+      path.join(bin, 'postgres'),
+      ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200',
+        ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])],
+      { stdio: ['ignore', 'pipe', 'pipe'], ...user, cwd: dir },
+    );
+    server = started;
+    output = '';
+    started.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    started.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    const until = Date.now() + 30_000;
+    for (;;) {
+      if (started.exitCode !== null) throw new Error(`postgres exited (${started.exitCode}): ${output}`);
+      const client = new pg.Client({ connectionString: `${base}/postgres` });
+      try {
+        await client.connect();
+        await client.end();
+        return;
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        if (Date.now() > until) {
+          await stop();
+          throw new Error(`postgres did not accept connections within 30 s: ${(err as Error).message}\n${output}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
     }
-  }
+  };
+  await launch();
   let made = 0;
   return {
     async createDatabase(): Promise<string> {
@@ -123,5 +138,11 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
       return `${base}/${name}`;
     },
     stop,
+    async halt(): Promise<void> {
+      await halt();
+    },
+    async restart(): Promise<void> {
+      await launch();
+    },
   };
 }
