@@ -5,7 +5,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { issueFromCsr } from '../src/certs/authority';
 import { networkRuntime } from '../src/network/runtime';
@@ -114,8 +117,8 @@ describe('gateway certificates in chat (cert request, cert import, cert issue)',
     const [wrongKey] = await chat.say(alice, `cert import ${gateway} ${issueFromCsr(stranger, labCa!)}`);
     assert.match(wrongKey?.text ?? '', /^That certificate cannot be used for gw1\.contoso\.com: matches the key: the certificate was issued for a different key/);
     const [junk] = await chat.say(alice, `cert import ${gateway} -----BEGIN CERTIFICATE----- hello -----END CERTIFICATE-----`);
-    assert.match(junk?.text ?? '', /^That certificate cannot be used for gw1\.contoso\.com: certificate: not a readable certificate/);
-    const [none] = await chat.say(alice, 'cert import gw9.contoso.com -----BEGIN CERTIFICATE----- MIIB -----END CERTIFICATE-----');
+    assert.match(junk?.text ?? '', /^A certificate block there is not readable: paste the issued certificate \(Base-64/);
+    const [none] = await chat.say(alice, `cert import gw9.contoso.com ${issueFromCsr(stranger, labCa!)}`);
     assert.match(none?.text ?? '', /holds no key for gw9\.contoso\.com/);
     assert.equal((await chat.core.store.listRequests({ limit: 100 })).length, before);
   });
@@ -128,6 +131,75 @@ describe('gateway certificates in chat (cert request, cert import, cert issue)',
     const id = requestIdIn(reply?.text);
     assert.match(cardText(cardOf(reply)), /PFX for gw1\.contoso\.com/);
     assert.equal((await chat.core.store.getRequest(id))?.status, 'pending');
+  });
+
+  describe('cert import takes the certificate as a CA hands it back', () => {
+    let files: http.Server;
+    let served: Buffer = Buffer.alloc(0);
+    before(async () => {
+      files = http.createServer((_req, res) => res.end(served));
+      await new Promise<void>((r) => files.listen(0, '127.0.0.1', () => r()));
+    });
+    after(async () => {
+      files.closeAllConnections();
+      await new Promise((r) => files.close(r));
+    });
+
+    /** A Teams personal-chat file: a download link the bot fetches (here a local server). */
+    function teamsFile(name: string, bytes: Buffer): Record<string, unknown> {
+      served = bytes;
+      const fileType = name.split('.').pop();
+      return { contentType: 'application/vnd.microsoft.teams.file.download.info', name, content: { downloadUrl: `http://127.0.0.1:${(files.address() as AddressInfo).port}/${name}`, fileType, uniqueId: name } };
+    }
+
+    async function issued(): Promise<{ leaf: string; root: string }> {
+      const csrPem = await requestCsr();
+      const { labCa } = await networkRuntime();
+      return { leaf: issueFromCsr(csrPem, labCa!), root: labCa!.certPem };
+    }
+
+    /** A .p7b as certutil and web enrollment write it, root first. */
+    function p7b(pems: string[], outform: 'DER' | 'PEM'): Buffer {
+      const dir = tempDir('p7b');
+      fs.writeFileSync(path.join(dir, 'chain.pem'), pems.join(''));
+      return execFileSync('openssl', ['crl2pkcs7', '-nocrl', '-certfile', path.join(dir, 'chain.pem'), '-outform', outform]);
+    }
+
+    async function filedWith(extra: Record<string, unknown>[], text = `cert import ${gateway}`): Promise<string> {
+      const [reply] = await chat.say(alice, text, { attachments: extra } as never);
+      const id = requestIdIn(reply?.text);
+      assert.match(cardText(cardOf(reply)), /PFX for gw1\.contoso\.com/);
+      assert.match(cardText(cardOf(reply)), /matches the key pass/);
+      return id;
+    }
+
+    it('a DER .cer downloaded from the chat', async () => {
+      const { leaf } = await issued();
+      await filedWith([teamsFile(`${gateway}.cer`, new X509Certificate(leaf).raw)]);
+    });
+
+    it('the .p7b chain (DER or Base-64, root first), the gateway\'s certificate found in it and packed with the chain', async () => {
+      const { leaf, root } = await issued();
+      const id = await filedWith([teamsFile(`${gateway}.p7b`, p7b([root, leaf], 'DER'))]);
+      await chat.click(admin, 'reject', { requestId: id, reason: 'again as PEM' });
+      await filedWith([{ contentType: 'application/x-pkcs7-certificates', name: `${gateway}.p7b`, content: p7b([root, leaf], 'PEM').toString('utf8') }]);
+    });
+
+    it('the Base-64 body pasted without its BEGIN and END lines', async () => {
+      const { leaf } = await issued();
+      const body = leaf.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ' ').trim();
+      await filedWith([], `cert import ${gateway} ${body}`);
+    });
+
+    it('anything else gets one line saying what is wanted, and files nothing', async () => {
+      await issued();
+      const before = (await chat.core.store.listRequests({ limit: 100 })).length;
+      for (const file of [teamsFile(`${gateway}.cer`, Buffer.from([0x30, 0x82, 0x01, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])), teamsFile(`${gateway}.p7b`, p7b([], 'DER'))]) {
+        const [reply] = await chat.say(alice, `cert import ${gateway}`, { attachments: [file] } as never);
+        assert.match(reply?.text ?? '', /^(No certificate there|That PKCS #7 file holds no certificate): paste the issued certificate \(Base-64, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----\), or attach the \.cer \(Base-64 or DER\) or the \.p7b chain\.$/);
+      }
+      assert.equal((await chat.core.store.listRequests({ limit: 100 })).length, before);
+    });
   });
 
   it('cert issue (lab CA): one approval gives the PFX, chained to the lab CA, through a link and a separate password', async () => {

@@ -41,7 +41,7 @@ const Attachments = z.array(Attachment);
 const TeamsFileInfo = z.object({ downloadUrl: z.url(), fileType: z.string().optional() });
 
 /**
- * Reads a message's text attachments (CSV for bulk work, a Base-64 certificate for cert import). Teams gives a personal-chat file as a
+ * Reads a message's text attachments (CSV for bulk work, a certificate for cert import). Teams gives a personal-chat file as a
  * short-lived download URL; it is fetched with a timeout and a size cap. Anything else is ignored.
  */
 export async function readAttachments(activity: { attachments?: unknown }): Promise<IncomingFile[]> {
@@ -52,8 +52,8 @@ export async function readAttachments(activity: { attachments?: unknown }): Prom
   const files: IncomingFile[] = [];
   for (const a of list.data) {
     const name = a.name ?? 'attachment';
-    // CSV for bulk work; a Base-64 certificate (.cer, .pem, .crt) for cert import.
-    if (/^(text\/(csv|plain)|application\/(pkix-cert|x-x509-ca-cert|x-pem-file))$/i.test(a.contentType) && typeof a.content === 'string') {
+    // CSV for bulk work; a certificate (.cer, .pem, .crt, .p7b) for cert import.
+    if (/^(text\/(csv|plain)|application\/(pkix-cert|x-x509-ca-cert|x-pem-file|x-pkcs7-certificates))$/i.test(a.contentType) && typeof a.content === 'string') {
       if (a.content.length <= maxFileBytes) files.push({ name, contentType: a.contentType.toLowerCase(), text: a.content });
       continue;
     }
@@ -62,9 +62,11 @@ export async function readAttachments(activity: { attachments?: unknown }): Prom
       if (!info.success) continue;
       try {
         const res = await fetch(info.data.downloadUrl, { signal: AbortSignal.timeout(10_000) });
-        const text = res.ok ? await res.text() : '';
-        const certificate = /^(cer|crt|pem)$/i.test(info.data.fileType ?? '');
-        if (res.ok && text.length <= maxFileBytes) files.push({ name, contentType: certificate ? 'application/pkix-cert' : 'text/csv', text });
+        const bytes = res.ok ? Buffer.from(await res.arrayBuffer()) : Buffer.alloc(0);
+        const certificate = /^(cer|crt|pem|der|p7b|p7c)$/i.test(info.data.fileType ?? '');
+        // A DER file (an ASN.1 SEQUENCE, 0x30) is passed on as its Base-64: commands read text.
+        const text = certificate && bytes[0] === 0x30 ? bytes.toString('base64') : bytes.toString('utf8');
+        if (res.ok && bytes.length <= maxFileBytes) files.push({ name, contentType: certificate ? 'application/pkix-cert' : 'text/csv', text });
       } catch {
         // An unreachable or expired link is as if no file came; the command says what it needs.
       }

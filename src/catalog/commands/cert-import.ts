@@ -1,31 +1,29 @@
 /**
  * cert import <gateway fqdn>: the certificate the Cloud Connector CA issued for a `cert request` CSR comes
- * back (pasted, or a .cer file in Base-64 attached in a 1:1 chat). It is checked against the held key, the
+ * back (pasted, or attached in a 1:1 chat: a .cer in Base-64 or DER, or the .p7b chain). It is checked against the held key, the
  * FQDN (CN and DNS SAN), the Cloud Connector root and its dates before anything is filed; once approved,
  * the bot packs key and chain into a password-protected PFX for the gateway ("export it with the private
  * key and import on the gateway") and sends a one-time link and, apart, its password.
  */
 import { z } from 'zod';
+import { readIssuedUpload } from '../../certs/issued-upload';
 import { CertificateOperationError } from '../../certs/operations';
 import { Refusal } from '../../errors';
 import { defineCommand } from '../command';
 import { certificateStep, makePlan } from '../plans';
 import { certificateGuards, GatewayFqdn, gatewaySubject, observeHeld, pfxProperty } from './cert-request';
 
-/** Certificates as pasted: Teams and the grammar fold line breaks, so each block is re-wrapped from its Base-64. */
+/** The issued certificate as pasted or attached (PEM, Base-64 or DER, one certificate or a .p7b chain), as PEM. */
 const IssuedCertificate = z
-  .string({ error: 'Paste the issued certificate in Base-64 (PEM) form, or attach the .cer file.' })
+  .string({ error: 'Paste the issued certificate in Base-64 (PEM) form, or attach the .cer or .p7b file.' })
   .max(64 * 1024, 'That is more than a certificate and its chain: paste only the issued certificate (PEM).')
   .transform((text, ctx) => {
-    const blocks = [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => {
-      const body = (m[1] ?? '').replace(/[^A-Za-z0-9+/=]/g, '');
-      return `-----BEGIN CERTIFICATE-----\n${body.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
-    });
-    if (blocks.length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'No certificate there: paste the issued certificate in Base-64 (PEM) form, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----, or attach the .cer file (Base-64).' });
+    const read = readIssuedUpload(text);
+    if ('reason' in read) {
+      ctx.addIssue({ code: 'custom', message: read.reason });
       return z.NEVER;
     }
-    return blocks.join('');
+    return read.pem;
   });
 
 export const certImport = defineCommand<{ gateway: string; certificate: string }>({
@@ -35,7 +33,7 @@ export const certImport = defineCommand<{ gateway: string; certificate: string }
   summary: 'Take back the certificate issued for a gateway\'s CSR, check it (key, CN/SAN, chain, dates) and make the PFX for the gateway (step 2, MTLS).',
   usage: 'cert import <gateway fqdn> [<PEM certificate>]',
   examples: ['cert import gw1.contoso.com', 'cert import', 'certificate import gw1.contoso.com -----BEGIN CERTIFICATE----- MIIB -----END CERTIFICATE-----'],
-  patterns: [/^cert(?:ificate)?\s+import(?:\s+(?<gateway>(?!-----)\S+))?(?:\s+(?<certificate>-----BEGIN[\s\S]*))?$/i],
+  patterns: [/^cert(?:ificate)?\s+import(?:\s+(?<gateway>(?!-----|MII[A-Za-z0-9+/]{20})\S+))?(?:\s+(?<certificate>(?:-----BEGIN|MII[A-Za-z0-9+/]{20})[\s\S]*))?$/i],
   input: z.object({ gateway: GatewayFqdn, certificate: IssuedCertificate }),
   required: ['gateway', 'certificate'],
   fileField: 'certificate',
