@@ -111,7 +111,7 @@ export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox;
   const heartbeat = setInterval(() => void store.heartbeat(instanceId, clock.now()).catch((err) => args.log.warn({ err }, 'instance heartbeat failed')), heartbeatMs);
   heartbeat.unref();
   const notifier = new RequestNotifier(store, args.outbox, args.log, findCommand);
-  const certificates = createGatewayCertificates(c, async () => networkRuntime(), (message) => args.log.warn(message), store.sealedItems?.());
+  const certificates = createGatewayCertificates(c, async () => networkRuntime(), (message) => args.log.warn(message), { shared: store.sealedItems?.(), now: () => clock.now().getTime() });
   const executor = new Executor(store, tenant, notifier, clock, args.log, findCommand, certificates);
   const switchboard = new Switchboard({
     store, tenant, requests, executor, notifier, certificates, outbox: args.outbox, clock, log: args.log, commands,
@@ -125,6 +125,8 @@ export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox;
       await takeOverDeadInstances(store, dataDir, instanceId, clock, args.log);
       for (const expired of await requests.expireDue()) await notifier.refreshCards(expired);
       await executor.recover();
+      const swept = await certificates.sweep();
+      if (swept > 0) args.log.info({ swept }, 'deleted PFX files whose download link expired unused');
     },
     async close() {
       clearInterval(heartbeat);

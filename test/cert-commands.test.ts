@@ -219,6 +219,21 @@ describe('gateway certificates in chat (cert request, cert import, cert issue)',
     assert.match(openssl(['verify', '-CAfile', path.join(dir, 'root.pem'), path.join(dir, 'leaf.pem')]), /leaf\.pem: OK/);
   });
 
+  it('keeps no PFX once it is downloaded, nor once its link expired unused (maintenance deletes it)', async () => {
+    await approved(`cert issue ${gateway}`);
+    const link = () => /(\/download\/\S+)/.exec(toAlice().map((m) => m.message.text ?? '').reverse().find((t) => t.includes('/download/')) ?? '')?.[1];
+    assert.equal((await chat.core.certificates.held(gateway)).pfx.length, 1);
+    assert.equal((await chat.core.certificates.download(link()!)).status, 200);
+    assert.equal((await chat.core.certificates.held(gateway)).pfx.length, 0, 'deleted once downloaded');
+    await approved(`cert issue ${gateway}`);
+    assert.equal((await chat.core.certificates.held(gateway)).pfx.length, 1);
+    chat.clock.advance(15 * 60_000);
+    await chat.core.maintain();
+    assert.equal((await chat.core.certificates.held(gateway)).pfx.length, 0, 'deleted once its link expired');
+    assert.equal((await chat.core.certificates.download(link()!)).status, 410);
+    assert.equal((await chat.core.certificates.held(gateway)).keys.length, 2, 'the keys stay');
+  });
+
   it('a certificate step cut short by a crash is made again after recovery (never "verified" from a read-back it cannot do), and delivered once', async () => {
     const [reply] = await chat.say(alice, `cert request ${gateway}`);
     const id = requestIdIn(reply?.text);

@@ -94,20 +94,29 @@ describe('the store on PostgreSQL, with several instances', function () {
     const item = await onA.put('pfx', 'gw1.contoso.com', pfx);
     assert.deepEqual((await onB.list('pfx', 'gw1.contoso.com')).map((i) => i.id), [item.id]);
     assert.ok((await onB.get(item.id))?.content.equals(pfx));
-    const link = `/download/${onA.createDownloadToken(item.id, { ttlMs: 60_000, filename: 'gw1.pfx', contentType: 'application/x-pkcs12' }).token}`;
-    const [first, second] = await Promise.all([onB.handleDownload(link), onA.handleDownload(link)]);
-    assert.deepEqual([first.status, second.status].sort(), [200, 410], 'served once, whichever instance the two clicks reach');
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const { rows } = await client.query<{ sealed: Buffer }>('SELECT sealed FROM sealed_items');
-    await client.end();
     assert.ok(!rows[0]!.sealed.includes(pfx), 'sealed in the database, never in clear');
+    const link = `/download/${onA.createDownloadToken(item.id, { ttlMs: 60_000, filename: 'gw1.pfx', contentType: 'application/x-pkcs12' }).token}`;
+    const [first, second] = await Promise.all([onB.handleDownload(link), onA.handleDownload(link)]);
+    assert.deepEqual([first.status, second.status].sort(), [200, 410], 'served once, whichever instance the two clicks reach');
+    assert.equal((await client.query('SELECT 1 FROM sealed_items')).rowCount, 0, 'deleted once served');
+    const unused = await onA.put('pfx', 'gw1.contoso.com', pfx, { linkTtlMs: 60_000 });
+    const legacy = await onA.put('pfx', 'gw1.contoso.com', pfx);
+    assert.equal(await onB.sweep(), 0);
+    const later = new KeyStore({ items: b.sealedItems(), secret, now: () => Date.now() + 60_001 });
+    assert.equal(await later.sweep(), 1, 'the PFX whose link expired unused, swept by any instance');
+    assert.deepEqual((await onA.list('pfx', 'gw1.contoso.com')).map((i) => i.id), [legacy.id]);
+    assert.equal(await new KeyStore({ items: b.sealedItems(), secret, now: () => Date.now() + 24 * 60 * 60_000 + 1 }).sweep(), 1);
+    assert.ok(unused.expiresAt);
+    await client.end();
     await Promise.all([a.close(), b.close()]);
   });
 
   it('refuses the certificate commands on a shared database until the key-store secret is configured', async () => {
     const a = await PostgresStore.open(url, tempDir('pg-a'), { AUDIT_KEY: key });
-    const certificates = createGatewayCertificates({ DATA_DIR: tempDir('pg-a'), TENANT_BACKEND: 'sim' }, async () => ({ roots: [] }), () => undefined, a.sealedItems());
+    const certificates = createGatewayCertificates({ DATA_DIR: tempDir('pg-a'), TENANT_BACKEND: 'sim' }, async () => ({ roots: [] }), () => undefined, { shared: a.sealedItems() });
     assert.match(certificates.unavailable('request') ?? '', /set KEY_STORE_SECRET_FILE \(at least 32 random bytes, outside DATA_DIR, the same on every instance\)/);
     await a.close();
   });

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { SealedItems, StoredItem, StoredKind } from '../model/sealed-items';
+import { pfxExpiry, type SealedItems, type StoredItem, type StoredKind } from '../model/sealed-items';
 
-const ItemMeta = z.object({ id: z.uuid(), kind: z.enum(['private-key', 'pfx']), subject: z.string(), createdAt: z.string() });
+const ItemMeta = z.object({ id: z.uuid(), kind: z.enum(['private-key', 'pfx']), subject: z.string(), createdAt: z.string(), expiresAt: z.string().optional() });
 
 export class FileSealedItems implements SealedItems {
   private readonly usedFile: string;
@@ -31,12 +31,34 @@ export class FileSealedItems implements SealedItems {
   }
 
   async list(kind: StoredKind, subject: string): Promise<StoredItem[]> {
+    return this.all()
+      .filter((i) => i.kind === kind && i.subject === subject)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async expired(at: string): Promise<StoredItem[]> {
+    return this.all().filter((i) => i.kind === 'pfx' && pfxExpiry(i) <= at);
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!z.uuid().safeParse(id).success) return;
+    // The sealed content first: a meta file without it is listed by nothing that serves.
+    fs.rmSync(this.file(id, 'bin'), { force: true });
+    fs.rmSync(this.file(id, 'json'), { force: true });
+  }
+
+  private all(): StoredItem[] {
     return fs
       .readdirSync(this.dir)
       .filter((f) => f.endsWith('.json'))
-      .map((f) => ItemMeta.safeParse(JSON.parse(fs.readFileSync(path.join(this.dir, f), 'utf8'))))
-      .flatMap((r) => (r.success && r.data.kind === kind && r.data.subject === subject ? [r.data] : []))
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      .flatMap((f) => {
+        try {
+          const r = ItemMeta.safeParse(JSON.parse(fs.readFileSync(path.join(this.dir, f), 'utf8')));
+          return r.success ? [r.data] : [];
+        } catch {
+          return []; // removed meanwhile, or half-written by a crash
+        }
+      });
   }
 
   async markUsed(nonce: string): Promise<boolean> {

@@ -123,6 +123,11 @@ export class GatewayCertificates {
     }
   }
 
+  /** Maintenance: PFX files whose link expired unused are deleted (they hold the gateway's key). */
+  async sweep(): Promise<number> {
+    return (await this.options.keyStore?.sweep()) ?? 0;
+  }
+
   /** GET /download/<token>: the one-time link's file, or a short refusal. */
   async download(url: string): Promise<DownloadResponse> {
     const store = this.options.keyStore;
@@ -182,8 +187,9 @@ export function createGatewayCertificates(
   config: GatewayCertificatesConfig,
   material: () => Promise<CertificateMaterial>,
   warn: (message: string) => void,
-  shared?: SealedItems,
+  options: { shared?: SealedItems | undefined; now?: () => number } = {},
 ): GatewayCertificates {
+  const { shared, now } = options;
   let secret = readKeyStoreSecret(config);
   if (!secret && config.TENANT_BACKEND !== 'powershell' && !shared) {
     const file = path.join(path.resolve(config.DATA_DIR), 'key-store.secret');
@@ -196,7 +202,7 @@ export function createGatewayCertificates(
   }
   return new GatewayCertificates({
     ...(secret
-      ? { keyStore: new KeyStore({ ...(shared ? { items: shared } : { dir: path.join(path.resolve(config.DATA_DIR), 'keys') }), secret }) }
+      ? { keyStore: new KeyStore({ ...(shared ? { items: shared } : { dir: path.join(path.resolve(config.DATA_DIR), 'keys') }), secret, ...(now ? { now } : {}) }) }
       : { unavailable: `No key store secret is configured: set KEY_STORE_SECRET_FILE (at least 32 random bytes, outside DATA_DIR${shared ? ', the same on every instance' : ''}) to make and hold gateway keys.` }),
     material,
     publicUrl: config.PUBLIC_URL,

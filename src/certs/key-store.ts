@@ -64,9 +64,11 @@ export class KeyStore {
     this.items = options.items ?? new FileSealedItems(options.dir!);
   }
 
-  async put(kind: StoredKind, subject: string, content: Buffer): Promise<StoredItem> {
+  /** Seals and keeps `content`; `linkTtlMs` for a PFX: the life of its one link, after which it is deleted. */
+  async put(kind: StoredKind, subject: string, content: Buffer, options: { linkTtlMs?: number } = {}): Promise<StoredItem> {
     const id = randomUUID();
-    const item: StoredItem = { id, kind, subject, createdAt: new Date(this.now()).toISOString() };
+    const now = this.now();
+    const item: StoredItem = { id, kind, subject, createdAt: new Date(now).toISOString(), ...(options.linkTtlMs ? { expiresAt: new Date(now + options.linkTtlMs).toISOString() } : {}) };
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.encKey, iv);
     cipher.setAAD(Buffer.from(id));
@@ -96,9 +98,9 @@ export class KeyStore {
     return (await this.list(kind, subject)).at(-1);
   }
 
-  /** A one-time link token for a stored item. */
-  createDownloadToken(id: string, options: { ttlMs: number; filename: string; contentType: string }): { token: string; expiresAt: Date } {
-    const expires = this.now() + options.ttlMs;
+  /** A one-time link token for a stored item, expiring after ttlMs or when the item does. */
+  createDownloadToken(id: string, options: ({ ttlMs: number } | { expiresAt: Date }) & { filename: string; contentType: string }): { token: string; expiresAt: Date } {
+    const expires = 'expiresAt' in options ? options.expiresAt.getTime() : this.now() + options.ttlMs;
     const payload = Buffer.from(JSON.stringify({ i: id, n: randomBytes(16).toString('hex'), e: expires, f: options.filename, t: options.contentType })).toString('base64url');
     return { token: `${payload}.${this.sign(payload)}`, expiresAt: new Date(expires) };
   }
@@ -119,10 +121,12 @@ export class KeyStore {
     } catch {
       return text(404, 'No such download.');
     }
-    if (this.now() > claims.e) return text(410, 'This download link has expired. Ask the bot for a new one.');
+    if (this.now() >= claims.e) return text(410, 'This download link has expired. Ask the bot for a new one.');
     if (!(await this.items.markUsed(claims.n, new Date(this.now()).toISOString()))) return text(410, 'This download link has already been used. Ask the bot for a new one.');
     const found = await this.get(claims.i);
     if (!found) return text(404, 'The file behind this link no longer exists.');
+    // Its one link is spent: a PFX (key and all) is not kept a moment longer than it can be served.
+    if (found.item.kind === 'pfx') await this.items.remove(found.item.id);
     return {
       status: 200,
       headers: {
@@ -133,6 +137,13 @@ export class KeyStore {
       },
       body: found.content,
     };
+  }
+
+  /** Deletes the PFX files whose link has expired unused; returns how many. */
+  async sweep(): Promise<number> {
+    const expired = await this.items.expired(new Date(this.now()).toISOString());
+    for (const item of expired) await this.items.remove(item.id);
+    return expired.length;
   }
 
   private sign(payload: string): string {

@@ -89,8 +89,8 @@ export async function issueCertificate(fqdn: string, deps: CertDeps, options: { 
 }
 
 async function deliver(fqdn: string, pfx: Buffer, password: string, deps: CertDeps): Promise<PfxDelivery> {
-  const item = await deps.keyStore.put('pfx', fqdn, pfx);
+  const item = await deps.keyStore.put('pfx', fqdn, pfx, { linkTtlMs: deps.ttlMs });
   const filename = `${fqdn}.pfx`;
-  const { token, expiresAt } = deps.keyStore.createDownloadToken(item.id, { ttlMs: deps.ttlMs, filename, contentType: 'application/x-pkcs12' });
+  const { token, expiresAt } = deps.keyStore.createDownloadToken(item.id, { expiresAt: new Date(item.expiresAt!), filename, contentType: 'application/x-pkcs12' });
   return { link: `${deps.linkBase}${token}`, expiresAt, filename, password };
 }

@@ -75,4 +75,30 @@ describe('key store', async () => {
     assert.equal((await store.handleDownload('/download/../../etc/passwd')).status, 404);
     assert.equal((await store.handleDownload(url)).status, 200, 'the genuine link still works once');
   });
+
+  it('deletes a PFX once its link is used, and keeps the gateway\'s private key', async () => {
+    const key = await store.put('private-key', 'gw1.contoso.com', KEY);
+    const pfx = await store.put('pfx', 'gw1.contoso.com', Buffer.from('a PFX file'), { linkTtlMs: 15 * 60_000 });
+    const url = `/download/${store.createDownloadToken(pfx.id, { expiresAt: new Date(pfx.expiresAt!), filename: 'gw1.contoso.com.pfx', contentType: 'application/x-pkcs12' }).token}`;
+    assert.equal((await store.handleDownload(url)).status, 200);
+    assert.equal(await store.get(pfx.id), undefined);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith(pfx.id)), [], 'no file of it left on disk');
+    assert.ok((await store.get(key.id))?.content.equals(KEY));
+  });
+
+  it('deletes a PFX whose link expired unused at the next sweep, not before, and one made before links were recorded a day on', async () => {
+    const live = await store.put('pfx', 'gw1.contoso.com', Buffer.from('pfx 1'), { linkTtlMs: 15 * 60_000 });
+    const older = await store.put('pfx', 'gw1.contoso.com', Buffer.from('pfx 0'));
+    const key = await store.put('private-key', 'gw1.contoso.com', KEY);
+    clock += 15 * 60_000 - 1;
+    assert.equal(await store.sweep(), 0, 'the link may still be used');
+    clock += 1;
+    assert.equal(await store.sweep(), 1);
+    assert.deepEqual((await store.list('pfx', 'gw1.contoso.com')).map((i) => i.id), [older.id]);
+    clock += 24 * 60 * 60_000;
+    assert.equal(await store.sweep(), 1);
+    assert.deepEqual(await store.list('pfx', 'gw1.contoso.com'), []);
+    assert.equal(live.expiresAt, '2026-12-01T20:15:00.000Z');
+    assert.deepEqual((await store.list('private-key', 'gw1.contoso.com')).map((i) => i.id), [key.id], 'keys are never swept');
+  });
 });
