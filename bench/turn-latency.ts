@@ -144,6 +144,10 @@ interface PhaseRecord {
   turnsPerSecond: number;
   newConnections: number;
   newConnectionP99: number;
+  /** Share of the turns made by the busiest fifth of the conversations (0.2 when service is even). */
+  busiestFifthShare: number;
+  /** The median of each conversation's own p50: every conversation counts once, however many turns it made. */
+  perConversationP50: number;
   botCpuMsPerTurn: number;
   loadCpuMsPerTurn: number;
   failures: number;
@@ -166,6 +170,17 @@ function checkPhase(what: string, r: PhaseResult): void {
   if (r.timedOut) problems.push(`${what}: phase hit its ${phaseTimeoutMs} ms limit`);
 }
 
+function fairness(r: PhaseResult): Pick<PhaseRecord, 'busiestFifthShare' | 'perConversationP50'> {
+  const served = r.byConversation.filter((l) => l.length > 0);
+  const counts = r.byConversation.map((l) => l.length).sort((a, b) => b - a);
+  const fifth = Math.max(1, Math.round(counts.length / 5));
+  const total = counts.reduce((a, b) => a + b, 0);
+  return {
+    busiestFifthShare: total ? counts.slice(0, fifth).reduce((a, b) => a + b, 0) / total : NaN,
+    perConversationP50: served.length ? percentile(served.map((l) => percentile(l, 50)), 50) : NaN,
+  };
+}
+
 async function measured(bot: string, round: number, variant: Variant, pid: number, run: () => Promise<PhaseResult>): Promise<void> {
   const botCpu0 = processCpuMs(pid);
   const loadCpu0 = process.cpuUsage();
@@ -178,6 +193,7 @@ async function measured(bot: string, round: number, variant: Variant, pid: numbe
     p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), mean: mean(r.latencies), max: max(r.latencies),
     turnsPerSecond: (n * 1000) / r.wallMs,
     newConnections: r.newConnections, newConnectionP99: percentile(r.newConnectionLatencies, 99),
+    ...fairness(r),
     botCpuMsPerTurn: botCpu0 !== undefined && botCpu1 !== undefined ? (botCpu1 - botCpu0) / Math.max(1, n) : NaN,
     loadCpuMsPerTurn: (loadCpu.user + loadCpu.system) / 1000 / Math.max(1, n),
     failures: r.failures, ...(r.firstFailure ? { firstFailure: r.firstFailure } : {}),
@@ -185,7 +201,7 @@ async function measured(bot: string, round: number, variant: Variant, pid: numbe
   };
   records.push(rec);
   checkPhase(`${bot} round ${round} ${variant} conc ${rec.level}`, r);
-  log(`  ${variant.padEnd(7)} conc ${String(rec.level).padStart(3)}: p50 ${ms(rec.p50)} p99 ${ms(rec.p99)} max ${ms(rec.max)} ms, ${rec.turnsPerSecond.toFixed(0)} turns/s, ${rec.newConnections} new conns, bot CPU ${rec.botCpuMsPerTurn.toFixed(2)} ms/turn`);
+  log(`  ${variant.padEnd(7)} conc ${String(rec.level).padStart(3)}: p50 ${ms(rec.p50)} p99 ${ms(rec.p99)} max ${ms(rec.max)} ms, ${rec.turnsPerSecond.toFixed(0)} turns/s, ${rec.newConnections} new conns, busiest fifth ${(rec.busiestFifthShare * 100).toFixed(0)} % of turns, p50 per conversation ${ms(rec.perConversationP50)} ms, bot CPU ${rec.botCpuMsPerTurn.toFixed(2)} ms/turn`);
 }
 
 async function runRound(spec: BotSpec, round: number, capture: CaptureServer): Promise<void> {
@@ -326,14 +342,14 @@ async function memoryRun(capture: CaptureServer): Promise<string[]> {
 
 function diagnostics(): string[] {
   const lines = [
-    '| bot | variant | conc | mean | max | turns/s | new inbound conns | p99 of turns sent on a new conn | bot CPU/turn | load-generator CPU/turn |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| bot | variant | conc | mean | max | turns/s | new inbound conns | p99 of turns sent on a new conn | turns by the busiest fifth of conversations | p50 per conversation | bot CPU/turn | load-generator CPU/turn |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const variant of (warmed ? ['channel', 'warmed'] : ['channel']) as Variant[]) {
     for (const bot of bots) {
       for (const level of levels) {
         const m = (pick: (r: PhaseRecord) => number) => median(values(bot.name, variant, level, pick));
-        lines.push(`| ${bot.name} | ${variant} | ${level} | ${ms(m((r) => r.mean))} | ${ms(m((r) => r.max))} | ${m((r) => r.turnsPerSecond).toFixed(0)} | ${m((r) => r.newConnections)} | ${ms(m((r) => r.newConnectionP99))} | ${m((r) => r.botCpuMsPerTurn).toFixed(2)} ms | ${m((r) => r.loadCpuMsPerTurn).toFixed(2)} ms |`);
+        lines.push(`| ${bot.name} | ${variant} | ${level} | ${ms(m((r) => r.mean))} | ${ms(m((r) => r.max))} | ${m((r) => r.turnsPerSecond).toFixed(0)} | ${m((r) => r.newConnections)} | ${ms(m((r) => r.newConnectionP99))} | ${(m((r) => r.busiestFifthShare) * 100).toFixed(0)} % | ${ms(m((r) => r.perConversationP50))} | ${m((r) => r.botCpuMsPerTurn).toFixed(2)} ms | ${m((r) => r.loadCpuMsPerTurn).toFixed(2)} ms |`);
       }
     }
   }

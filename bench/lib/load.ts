@@ -120,6 +120,11 @@ export interface PhaseResult {
   latencies: number[];
   /** Latencies of the turns whose message went out on a newly opened connection. */
   newConnectionLatencies: number[];
+  /**
+   * Each conversation's latencies (worker order). The workers share one budget of turns, so a conversation
+   * that is served faster makes more of them: how evenly they are spread shows whether service is fair.
+   */
+  byConversation: number[][];
   /** Inbound connections the client opened during the phase. */
   newConnections: number;
   failures: number;
@@ -196,7 +201,7 @@ function postActivity(agent: http.Agent, botUrl: URL, body: string): { newConnec
 export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   const botUrl = new URL(o.botUrl);
   const result: PhaseResult = {
-    concurrency: o.concurrency, latencies: [], newConnectionLatencies: [], newConnections: 0,
+    concurrency: o.concurrency, latencies: [], newConnectionLatencies: [], byConversation: Array.from({ length: o.concurrency }, () => []), newConnections: 0,
     failures: 0, textMismatches: 0, badStatus: 0, wallMs: 0, timedOut: false,
   };
   const inflight = new Set<Promise<unknown>>();
@@ -241,6 +246,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
         const reply = await Promise.race([expectation.reply, tracked.then(() => expectation.reply)]);
         const latency = reply.at - t0;
         result.latencies.push(latency);
+        result.byConversation[w]!.push(latency);
         if (await post.newConnection) result.newConnectionLatencies.push(latency);
         if (!o.replyOk(reply.text)) result.textMismatches++;
       } catch (err) {
