@@ -130,6 +130,7 @@ export async function createCore(args: { config: CoreConfig; outbox: ChatOutbox;
     },
     async close() {
       clearInterval(heartbeat);
+      await switchboard.idle();
       executor.stop();
       await executor.idle();
       await tenant.close();

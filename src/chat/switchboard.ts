@@ -68,11 +68,23 @@ export class Switchboard {
     });
   }
 
-  /** A card button (Action.Execute invoke, or the Action.Submit fallback). The result answers the click. */
-  async onCardAction(turn: ChatTurn, rawData: unknown): Promise<CardActionResult> {
+  /**
+   * A card button (Action.Execute invoke, or the Action.Submit fallback). The result answers the click.
+   * `answerWithinMs` (an invoke, which Teams waits 5 s for, then retries and shows an error): if the work
+   * is not done by then (a form whose plan reads a slow or cold tenant), the click is answered that the
+   * answer follows, and the work goes on, saying the rest in the conversation.
+   */
+  async onCardAction(turn: ChatTurn, rawData: unknown, options: { answerWithinMs?: number } = {}): Promise<CardActionResult> {
+    let late = false;
+    // After the click is answered the turn is over: what the work still says goes to the conversation.
+    const lasting: ChatTurn = {
+      ...turn,
+      reply: (message) => (late ? this.deps.outbox.send(turn.conversation, message) : turn.reply(message)),
+      ...(turn.update ? { update: (activityId: string, message: OutgoingMessage) => (late ? this.deps.outbox.update(turn.conversation, activityId, message) : turn.update!(activityId, message)) } : {}),
+    };
     let result: CardActionResult = { text: 'Done.' };
-    await this.guarded(
-      turn,
+    const work = this.guarded(
+      lasting,
       async (actor) => {
         const parsed = CardAction.safeParse(rawData);
         if (!parsed.success) throw new Refusal('invalid-input', 'That card action is not one I know; the card may be from an older version.');
@@ -82,23 +94,42 @@ export class Switchboard {
           return;
         }
         if (a.verb === 'replan') {
-          result = { text: await this.replan(turn, actor, a.requestId) };
+          result = { text: await this.replan(lasting, actor, a.requestId) };
           return;
         }
         const command = this.findCommand(a.action);
         if (!command) throw new Refusal('invalid-input', `There is no command ${a.action}.`);
         const { verb: _verb, action: _action, ...fields } = a;
-        const said = await this.start(turn, actor, command, fields);
+        const said = await this.start(lasting, actor, command, fields);
         result = { text: said ?? 'Noted.' };
       },
-      (message) => {
-        result = { text: message };
+      async (message) => {
+        if (late) await lasting.reply({ text: message });
+        else result = { text: message };
       },
     );
-    return result;
+    if (options.answerWithinMs === undefined) {
+      await work;
+      return result;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([work.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), options.answerWithinMs)))]);
+    clearTimeout(timer);
+    if (inTime) return result;
+    late = true;
+    this.lateWork.add(work);
+    void work.finally(() => this.lateWork.delete(work));
+    return { text: 'Reading the tenant takes longer than a card can wait: the answer follows in this chat.' };
   }
 
-  private async guarded(turn: ChatTurn, work: (actor: Actor) => Promise<unknown>, answer?: (message: string) => void): Promise<void> {
+  private readonly lateWork = new Set<Promise<void>>();
+
+  /** Resolves when the clicks answered before their work was done have finished it (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.lateWork.size) await Promise.allSettled([...this.lateWork]);
+  }
+
+  private async guarded(turn: ChatTurn, work: (actor: Actor) => Promise<unknown>, answer?: (message: string) => Promise<void>): Promise<void> {
     const say = async (message: string) => (answer ? answer(message) : void (await turn.reply({ text: message })));
     try {
       if (this.deps.allowedTenantIds.length && !this.deps.allowedTenantIds.some((t) => t.toLowerCase() === (turn.tenantId ?? '').toLowerCase())) {

@@ -18,10 +18,17 @@ import { withLogFields } from '../log';
 import { parseIdentity, readAttachments } from './activity';
 import { toActivity } from './outbox';
 
+/**
+ * How long a card click's work may take before its invoke is answered that the answer follows: Teams waits
+ * 5 s for an invoke, then retries it and shows the person an error (reliability-notes F4).
+ */
+export const invokeAnswerMs = 3_000;
+
 export class SwitchboardBot extends TeamsActivityHandler {
   constructor(
     private readonly core: Switchboard,
     private readonly store: Store,
+    private readonly options: { invokeAnswerMs?: number } = {},
   ) {
     super();
     this.onMessage(async (ctx, next) => {
@@ -56,7 +63,7 @@ export class SwitchboardBot extends TeamsActivityHandler {
 
   protected override async onAdaptiveCardInvoke(ctx: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     const data = { ...(value.action.data ?? {}), verb: value.action.verb };
-    const result: CardActionResult = await this.core.onCardAction(this.turnFrom(ctx), data);
+    const result: CardActionResult = await this.core.onCardAction(this.turnFrom(ctx), data, { answerWithinMs: this.options.invokeAnswerMs ?? invokeAnswerMs });
     // The SDK types `value` as an object, but Teams expects a plain string for activity.message responses.
     return result.card
       ? { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: result.card }

@@ -156,6 +156,7 @@ export async function startServer(config: Config, log: Logger, compose: ComposeC
       await extras.drain();
       // A click schedules its run on the next turn of the event loop, after its answer went out.
       await new Promise((resolve) => setImmediate(resolve));
+      await core.switchboard.idle();
       await core.executor.idle();
       extras.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

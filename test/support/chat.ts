@@ -52,6 +52,8 @@ export interface HarnessOptions {
   publicUrl?: string;
   /** Another store than SQLite in dataDir (the PostgreSQL tests). */
   store?: Store;
+  /** How long a click's work may take before the invoke is answered that the answer follows (the edge's 3 s). */
+  invokeAnswerMs?: number;
 }
 
 export class ChatHarness {
@@ -84,7 +86,7 @@ export class ChatHarness {
       tenant,
       ...(options.store ? { store: options.store } : {}),
     });
-    const bot = new SwitchboardBot(h.core.switchboard, h.core.store);
+    const bot = new SwitchboardBot(h.core.switchboard, h.core.store, options.invokeAnswerMs ? { invokeAnswerMs: options.invokeAnswerMs } : {});
     h.adapter = new TestAdapter((ctx) => bot.run(ctx));
     return h;
   }
@@ -136,6 +138,7 @@ export class ChatHarness {
   /** Waits until every approved request has finished running. */
   async settle(): Promise<void> {
     await new Promise((r) => setImmediate(r));
+    await this.core.switchboard.idle();
     await this.core.executor.idle();
   }
 
