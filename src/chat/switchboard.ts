@@ -117,8 +117,10 @@ export class Switchboard {
     clearTimeout(timer);
     if (inTime) return result;
     late = true;
-    this.lateWork.add(work);
-    void work.finally(() => this.lateWork.delete(work));
+    // Its errors were said in the chat; one that could not be said (the chat itself failing) is logged.
+    const rest = work.catch((err: unknown) => this.deps.log.error({ err }, 'a card action failed after its click was answered'));
+    this.lateWork.add(rest);
+    void rest.finally(() => this.lateWork.delete(rest));
     return { text: 'Reading the tenant takes longer than a card can wait: the answer follows in this chat.' };
   }
 
