@@ -53,6 +53,26 @@ describe('the store on PostgreSQL, with several instances', function () {
     });
   });
 
+  it('keeps to DATABASE_POOL_SIZE connections for records, however many turns ask at once', async () => {
+    const store = await PostgresStore.open(url, tempDir('pg-pool'), { AUDIT_KEY: key, poolSize: 2 });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const counts: number[] = [];
+    const sample = async () => {
+      const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'switchboard'");
+      counts.push(rows[0]!.n);
+    };
+    try {
+      await Promise.all([...Array.from({ length: 20 }, () => store.listRequests({ limit: 5 })), sample(), sample()]);
+      // The connections opened stay open (idle) for a while: the count now is the most that were open.
+      await sample();
+      assert.ok(Math.max(...counts) <= 2 && counts.at(-1)! >= 1, JSON.stringify(counts));
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
   it('anchors a new instance\'s checkpoint file at what it verified, and reports that file once it is deleted', async () => {
     const a = await PostgresStore.open(url, tempDir('pg-a'), { AUDIT_KEY: key, AUDIT_CHECKPOINT_EVERY: 10 });
     for (let i = 0; i < 25; i++) await a.appendAudit({ at: now.toISOString(), actor: 'system', event: 'test', detail: { i } });
@@ -232,5 +252,10 @@ describe('DATABASE_URL in the configuration', () => {
       'DATABASE_URL: needs AUDIT_KEY or AUDIT_KEY_FILE: every instance on the database signs its audit log with the same key',
     ]);
     assert.deepEqual(problems({ DATABASE_URL: 'postgres://switchboard@db.contoso.com/switchboard', AUDIT_KEY_FILE: '/etc/switchboard/audit.key' }), []);
+    const pooled = { DATABASE_URL: 'postgres://switchboard@db.contoso.com/switchboard', AUDIT_KEY_FILE: '/etc/switchboard/audit.key' };
+    assert.equal(loadConfig(pooled).DATABASE_POOL_SIZE, 10);
+    assert.equal(loadConfig({ ...pooled, DATABASE_POOL_SIZE: '4' }).DATABASE_POOL_SIZE, 4);
+    assert.equal(problems({ ...pooled, DATABASE_POOL_SIZE: '0' }).length, 1);
+    assert.match(problems({ ...pooled, DATABASE_POOL_SIZE: 'lots' })[0] ?? '', /^DATABASE_POOL_SIZE: /);
   });
 });
