@@ -1,5 +1,6 @@
 /** The network commands over HTTP in local mode, as any Bot Framework client drives them, on the demo network. */
 import { strict as assert } from 'node:assert';
+import { createLabRoot } from '../../src/certs/authority';
 import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import { startSwitchboard as startServer } from '../../src/main';
@@ -49,7 +50,9 @@ describe('network commands over HTTP in local mode', function () {
   });
 
   it('cert import over HTTP: a certificate for a key the bot never made is refused in one line', async () => {
-    const reply = await ask('cert import gw9.contoso.com -----BEGIN CERTIFICATE----- MIIB -----END CERTIFICATE-----');
+    // A readable certificate, issued for nobody's key here.
+    const stranger = (await createLabRoot('gw9.contoso.com')).certPem;
+    const reply = await ask(`cert import gw9.contoso.com ${stranger}`);
     assert.match(reply.body.text ?? '', /holds no key for gw9\.contoso\.com: run cert request gw9\.contoso\.com first/);
   });
 
