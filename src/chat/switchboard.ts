@@ -121,7 +121,7 @@ export class Switchboard {
     const rest = work.catch((err: unknown) => this.deps.log.error({ err }, 'a card action failed after its click was answered'));
     this.lateWork.add(rest);
     void rest.finally(() => this.lateWork.delete(rest));
-    return { text: 'Reading the tenant takes longer than a card can wait: the answer follows in this chat.' };
+    return { text: 'This takes longer than a card can wait: the answer follows in this chat.' };
   }
 
   private readonly lateWork = new Set<Promise<void>>();
