@@ -47,11 +47,16 @@ export class StoreUnavailable extends Error {
     super(`the store (${where}) is not reachable: ${reason}`);
     this.name = 'StoreUnavailable';
   }
+
+  /** Which database, and why: for the person's line and /readyz. */
+  get detail(): string {
+    return `${this.where}: ${this.reason}`;
+  }
 }
 
 /** What the person is told when the store is down: what happened to their message, and what to do. */
 export function storeUnavailableLine(err: StoreUnavailable): string {
-  return oneLine(`I can't reach my database right now (${err.where}: ${err.reason}). Nothing was changed in the tenant; send it again in a minute (what was already saved is not saved twice).`);
+  return oneLine(`I can't reach my database right now (${err.detail}). Nothing was changed in the tenant; send it again in a minute (what was already saved is not saved twice).`);
 }
 
 export function oneLine(text: string, max = 300): string {

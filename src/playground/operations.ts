@@ -38,7 +38,7 @@ export async function readiness(store: Store, tenant: TenantPort, draining: bool
   try {
     await withTimeout(store.getConversation('readyz-probe'), timeoutMs, 'the store');
   } catch (err) {
-    reasons.push(`store not reachable: ${err instanceof StoreUnavailable ? `${err.where}: ${err.reason}` : (err as Error).message}`);
+    reasons.push(`store not reachable: ${err instanceof StoreUnavailable ? err.detail : (err as Error).message}`);
   }
   let moduleVersion: string | undefined;
   try {

@@ -87,28 +87,25 @@ export class PgDb {
     return isConnectionError(err) ? new StoreUnavailable(`PostgreSQL at ${this.where}`, errorLine(err)) : err;
   }
 
-  async query(sql: string, args: readonly unknown[] = []): Promise<Row[]> {
+  /** One statement on a pool, a lost connection turned into StoreUnavailable. */
+  private async on(pool: pg.Pool, sql: string, args: readonly unknown[]): Promise<pg.QueryResult<Row>> {
     try {
-      return (await this.pool.query<Row>(this.statement(sql, args))).rows;
+      return await pool.query<Row>(this.statement(sql, args));
     } catch (err) {
       throw this.unavailable(err);
     }
+  }
+
+  async query(sql: string, args: readonly unknown[] = []): Promise<Row[]> {
+    return (await this.on(this.pool, sql, args)).rows;
   }
 
   async run(sql: string, args: readonly unknown[] = []): Promise<number> {
-    try {
-      return (await this.pool.query(this.statement(sql, args))).rowCount ?? 0;
-    } catch (err) {
-      throw this.unavailable(err);
-    }
+    return (await this.on(this.pool, sql, args)).rowCount ?? 0;
   }
 
   async hint(sql: string, args: readonly unknown[] = []): Promise<Row[]> {
-    try {
-      return (await this.hintPool.query<Row>(this.statement(sql, args))).rows;
-    } catch (err) {
-      throw this.unavailable(err);
-    }
+    return (await this.on(this.hintPool, sql, args)).rows;
   }
 
   /** Runs `body` in one transaction (READ COMMITTED; the store's writes are compare-and-sets and advisory locks). */
