@@ -10,7 +10,9 @@ export type CmdletEffect =
   /** reads only: always safe to repeat */
   | 'read'
   /** sets properties to given values: repeating it lands in the same state */
-  | 'set';
+  | 'set'
+  /** creates an object: repeating it after it landed fails ("already exists"), so it is never retried blindly */
+  | 'create';
 
 /** Get-CsOnlineUser's output, restricted to what Switchboard reads. Unknown properties are stripped. */
 export const OnlineUser = z.object({
@@ -30,6 +32,8 @@ export const OnlineUser = z.object({
   FeatureTypes: z.array(z.string()).nullish(),
   /** The directory account's Department; the procedure sets it to HybridMediationServer on Mediation Server accounts. */
   Department: z.string().nullish(),
+  /** Direct Routing: the online voice routing policy granted to the user (null: the Global policy). */
+  OnlineVoiceRoutingPolicy: z.string().nullish(),
 });
 export type OnlineUser = z.infer<typeof OnlineUser>;
 
@@ -88,6 +92,24 @@ export const DirectoryUser = z.object({
   FeatureTypes: z.array(z.string()),
 });
 export type DirectoryUser = z.infer<typeof DirectoryUser>;
+
+/** Get-CsOnlinePSTNGateway: one Direct Routing SBC, restricted to what Switchboard sets and reads. */
+export const OnlinePstnGateway = z.object({
+  Identity: z.string(),
+  Fqdn: z.string(),
+  SipSignalingPort: z.number().int(),
+  MaxConcurrentSessions: z.number().int().nullish(),
+  Enabled: z.boolean(),
+});
+export type OnlinePstnGateway = z.infer<typeof OnlinePstnGateway>;
+
+/** Get-CsOnlineVoiceRoutingPolicy: Identity reads "Tag:<name>" (Global for the tenant default). */
+export const OnlineVoiceRoutingPolicy = z.object({
+  Identity: z.string(),
+  OnlinePstnUsages: z.array(z.string()).nullish(),
+  Description: z.string().nullish(),
+});
+export type OnlineVoiceRoutingPolicy = z.infer<typeof OnlineVoiceRoutingPolicy>;
 
 /** A free-text value bound to a string parameter. Length is capped; content is data, never code. */
 const Text = z.string().min(1).max(4096);
@@ -201,6 +223,53 @@ export const cmdlets = {
     effect: 'read',
     params: z.strictObject({ UserId: Text }),
     output: z.array(DirectoryUser),
+  },
+  /** Direct Routing: the SBCs paired with the tenant (not in cmdlet-signatures.json; the read-back for New-CsOnlinePSTNGateway). */
+  'Get-CsOnlinePSTNGateway': {
+    module: 'MicrosoftTeams',
+    effect: 'read',
+    params: z.strictObject({ Identity: Text.optional() }),
+    output: z.array(OnlinePstnGateway),
+  },
+  /** Direct Routing: pairs an SBC (the ParentAndRelativeKey set, -Fqdn). Returns the new gateway. */
+  'New-CsOnlinePSTNGateway': {
+    module: 'MicrosoftTeams',
+    effect: 'create',
+    params: z.strictObject({
+      /** The doc limits the SBC FQDN to 63 characters. */
+      Fqdn: z.string().min(1).max(63),
+      SipSignalingPort: z.number().int().min(1).max(65535),
+      MaxConcurrentSessions: z.number().int().min(1).max(100000).optional(),
+      /** Created disabled unless given (the cmdlet's default is $false). */
+      Enabled: z.boolean().optional(),
+    }),
+    output: z.array(OnlinePstnGateway),
+  },
+  /** Direct Routing: a user's number (the Assignment set). Setting a number sets EnterpriseVoiceEnabled to True. */
+  'Set-CsPhoneNumberAssignment': {
+    module: 'MicrosoftTeams',
+    effect: 'set',
+    params: z.strictObject({
+      Identity: Text,
+      /** E.164 without the tel: prefix; a Direct Routing extension as +14255550100;ext=100. */
+      TelephoneNumber: z.string().min(1).max(64),
+      NumberType: z.enum(['DirectRouting', 'CallingPlan', 'OperatorConnect']),
+    }),
+    output: NoOutput,
+  },
+  /** Not in cmdlet-signatures.json: the policies Grant-CsOnlineVoiceRoutingPolicy may name. */
+  'Get-CsOnlineVoiceRoutingPolicy': {
+    module: 'MicrosoftTeams',
+    effect: 'read',
+    params: z.strictObject({ Identity: Text.optional() }),
+    output: z.array(OnlineVoiceRoutingPolicy),
+  },
+  /** Direct Routing's successor of Grant-CsVoiceRoutingPolicy; PolicyName $null reverts the user to Global. */
+  'Grant-CsOnlineVoiceRoutingPolicy': {
+    module: 'MicrosoftTeams',
+    effect: 'set',
+    params: z.strictObject({ Identity: Text, PolicyName: Text.nullable() }),
+    output: NoOutput,
   },
 } as const satisfies Record<string, { module: string; effect: CmdletEffect; params: z.ZodType; output: z.ZodType }>;
 

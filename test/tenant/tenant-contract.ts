@@ -135,6 +135,55 @@ export function tenantContract(name: string, make: (ctx: Mocha.Context) => Promi
       assert.equal((await h.tenant.run('Get-CsUserPstnSettings', { Identity: 'Bob Smith' })).output[0]?.AllowInternationalCalls, true);
     });
 
+    it('pairs a Direct Routing SBC under a registered domain, once, and reads it back', async () => {
+      assert.deepEqual((await h.tenant.run('Get-CsOnlinePSTNGateway', {})).output, []);
+      const made = await h.tenant.run('New-CsOnlinePSTNGateway', { Fqdn: 'SBC1.contoso.com', SipSignalingPort: 5067, MaxConcurrentSessions: 100, Enabled: true });
+      const sbc1 = { Identity: 'sbc1.contoso.com', Fqdn: 'sbc1.contoso.com', SipSignalingPort: 5067, MaxConcurrentSessions: 100, Enabled: true };
+      assert.deepEqual(made.output, [sbc1]);
+      assert.equal(made.record.command, "New-CsOnlinePSTNGateway -Fqdn 'SBC1.contoso.com' -SipSignalingPort 5067 -MaxConcurrentSessions 100 -Enabled $true");
+      assert.deepEqual((await h.tenant.run('Get-CsOnlinePSTNGateway', { Identity: 'sbc1.CONTOSO.com' })).output, [sbc1]);
+      // Created disabled unless -Enabled is given, as the cmdlet documents.
+      await h.tenant.run('New-CsOnlinePSTNGateway', { Fqdn: 'sbc2.contoso.com', SipSignalingPort: 5061 });
+      assert.deepEqual((await h.tenant.run('Get-CsOnlinePSTNGateway', {})).output.map((g) => [g.Fqdn, g.Enabled, g.MaxConcurrentSessions ?? null]), [['sbc1.contoso.com', true, 100], ['sbc2.contoso.com', false, null]]);
+      await rejectsWith(h.tenant.run('New-CsOnlinePSTNGateway', { Fqdn: 'sbc1.contoso.com', SipSignalingPort: 5067 }), 'cmdlet-error', 'An object with Identity "sbc1.contoso.com" already exists.');
+      await rejectsWith(h.tenant.run('New-CsOnlinePSTNGateway', { Fqdn: 'sbc.fabrikam.com', SipSignalingPort: 5067 }), 'cmdlet-error', /its domain fabrikam\.com is not a domain registered in this tenant/);
+      await rejectsWith(h.tenant.run('New-CsOnlinePSTNGateway', { Fqdn: 'sbc.contoso.onmicrosoft.com', SipSignalingPort: 5067 }), 'cmdlet-error', /not a domain registered in this tenant/);
+      await rejectsWith(h.tenant.run('New-CsOnlinePSTNGateway', { Fqdn: 'sbc_1.contoso.com', SipSignalingPort: 5067 }), 'invalid-parameter', /Cannot validate argument on parameter 'Fqdn'/);
+      await rejectsWith(h.tenant.run('Get-CsOnlinePSTNGateway', { Identity: 'sbc9.contoso.com' }), 'not-found', 'Couldn\'t find object "sbc9.contoso.com". Please check your parameters and try again.');
+    });
+
+    it('assigns a Direct Routing number, which enables voice, keeps numbers unique and refuses a tel: prefix', async () => {
+      await h.tenant.run('Set-CsPhoneNumberAssignment', { Identity: 'Bob Smith', TelephoneNumber: '+14255550123', NumberType: 'DirectRouting' });
+      const [u] = await get('Bob Smith');
+      assert.equal(u?.EnterpriseVoiceEnabled, true);
+      assert.equal(u?.LineURI, 'tel:+14255550123');
+      assert.deepEqual((await h.tenant.run('Get-CsOnlineUser', { Filter: "LineURI -eq 'tel:+14255550123'" })).output.map((x) => x.UserPrincipalName), ['bob.smith@contoso.com']);
+      // The same number again is no change; on someone else it is refused.
+      await h.tenant.run('Set-CsPhoneNumberAssignment', { Identity: 'bob.smith@contoso.com', TelephoneNumber: '+14255550123', NumberType: 'DirectRouting' });
+      await rejectsWith(h.tenant.run('Set-CsPhoneNumberAssignment', { Identity: 'Bob Kelly', TelephoneNumber: '+14255550123', NumberType: 'DirectRouting' }), 'cmdlet-error', 'The number +14255550123 is already assigned to bob.smith@contoso.com.');
+      await rejectsWith(h.tenant.run('Set-CsPhoneNumberAssignment', { Identity: 'Bob Kelly', TelephoneNumber: 'tel:+14255550124', NumberType: 'DirectRouting' }), 'invalid-parameter', /no tel: prefix/);
+      await rejectsWith(h.tenant.run('Set-CsPhoneNumberAssignment', { Identity: 'Nils Unlicensed', TelephoneNumber: '+14255550125', NumberType: 'DirectRouting' }), 'cmdlet-error', /not licensed for Phone System/);
+      await rejectsWith(h.tenant.run('Set-CsPhoneNumberAssignment', { Identity: 'Bob Kelly', TelephoneNumber: '+14255550126', NumberType: 'CallingPlan' }), 'cmdlet-error', "The number +14255550126 is not in this tenant's CallingPlan telephone number inventory.");
+      await rejectsWith(h.tenant.run('Set-CsPhoneNumberAssignment', { Identity: '*Smith', TelephoneNumber: '+14255550127', NumberType: 'DirectRouting' }), 'invalid-parameter', 'The identity "*Smith" refers to 2 users; specify one user.');
+      await h.tenant.run('Set-CsPhoneNumberAssignment', { Identity: 'Bob Kelly', TelephoneNumber: '+14255550100;ext=12', NumberType: 'DirectRouting' });
+      assert.equal((await get('Bob Kelly'))[0]?.LineURI, 'tel:+14255550100;ext=12');
+    });
+
+    it('lists online voice routing policies and grants one, by name or Tag:, reverting to Global with null', async () => {
+      const withPolicy = structuredClone(state);
+      withPolicy.directRouting.voiceRoutingPolicies.push({ Name: 'US-Unrestricted', OnlinePstnUsages: ['US and Canada', 'International'], Description: null });
+      await h.reset(withPolicy);
+      assert.deepEqual((await h.tenant.run('Get-CsOnlineVoiceRoutingPolicy', {})).output.map((p) => [p.Identity, p.OnlinePstnUsages ?? []]), [['Global', []], ['Tag:US-Unrestricted', ['US and Canada', 'International']]]);
+      assert.deepEqual((await h.tenant.run('Get-CsOnlineVoiceRoutingPolicy', { Identity: 'us-unrestricted' })).output.map((p) => p.Identity), ['Tag:US-Unrestricted']);
+      await rejectsWith(h.tenant.run('Get-CsOnlineVoiceRoutingPolicy', { Identity: 'Nope' }), 'not-found', 'Couldn\'t find object "Nope". Please check your parameters and try again.');
+      assert.equal((await get('Bob Smith'))[0]?.OnlineVoiceRoutingPolicy ?? null, null);
+      await h.tenant.run('Grant-CsOnlineVoiceRoutingPolicy', { Identity: 'Bob Smith', PolicyName: 'Tag:us-unrestricted' });
+      assert.equal((await get('Bob Smith'))[0]?.OnlineVoiceRoutingPolicy, 'US-Unrestricted');
+      await rejectsWith(h.tenant.run('Grant-CsOnlineVoiceRoutingPolicy', { Identity: 'Bob Smith', PolicyName: 'Nope' }), 'not-found', 'Cannot find OnlineVoiceRoutingPolicy "Nope".');
+      await h.tenant.run('Grant-CsOnlineVoiceRoutingPolicy', { Identity: 'Bob Smith', PolicyName: null });
+      assert.equal((await get('Bob Smith'))[0]?.OnlineVoiceRoutingPolicy ?? null, null);
+    });
+
     it('describes the hybrid configuration and its PSTN sites', async () => {
       assert.deepEqual((await h.tenant.run('Get-CsTenantHybridConfiguration', {})).output, [
         { Identity: 'Global', PeerDestination: 'sip.contoso.com', UseOnPremDialPlan: false, HybridPSTNSites: ['Seattle', 'Amsterdam'] },

@@ -21,6 +21,9 @@ export function mayRetryBlindly(effect: CmdletEffect): boolean {
     case 'read':
     case 'set':
       return true;
+    // A create that timed out or lost its connection may have landed: only a read-back can tell.
+    case 'create':
+      return false;
     default: {
       const unhandled: never = effect;
       void unhandled;

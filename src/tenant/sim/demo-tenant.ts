@@ -69,6 +69,7 @@ export function generateTenant(options: GenerateOptions): SimTenantState {
       { Identity: 'Amsterdam', EdgeFqdn: `ap.amsterdam.${domain}` },
     ],
     users,
+    directRouting: { gateways: [], voiceRoutingPolicies: [] },
   };
 }
 

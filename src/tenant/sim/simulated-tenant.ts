@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock } from '../../clock';
-import { cmdletNames, cmdlets, type CmdletName, type CmdletOutput, type CmdletParams, type OnlineUser } from '../cmdlets';
+import { cmdletNames, cmdlets, type CmdletName, type CmdletOutput, type CmdletParams, type OnlinePstnGateway, type OnlineUser } from '../cmdlets';
 import { renderCall } from '../render';
 import { TenantError, type CmdletRun, type RunOptions, type TenantDescription, type TenantPort } from '../port';
 import { guidPattern } from './identity';
 import { matchesFilter, parseFilter } from './filter';
-import { featuresOf, isSynced, mediationServerDepartment, newSimUser, SimTenantState, skusOf, voiceRoutingPolicies, type SimUser } from './state';
+import { featuresOf, isSynced, mediationServerDepartment, newSimUser, SimTenantState, skusOf, voiceRoutingPolicies, type SimOnlineVoiceRoutingPolicy, type SimPstnGateway, type SimUser } from './state';
 import { SimStore, type Row } from './store';
 
 export const telUriPattern = /^tel:\+[1-9]\d{6,14}(;ext=\d{1,10})?$/;
@@ -167,7 +167,19 @@ export class SimulatedTenant implements TenantPort {
       LineURI: u.OnPremLineURI,
       FeatureTypes: u.Licenses,
       Department: u.Department ?? null,
+      OnlineVoiceRoutingPolicy: u.OnlineVoiceRoutingPolicy ?? null,
     };
+  }
+
+  private gatewayView(g: SimPstnGateway): OnlinePstnGateway {
+    return { Identity: g.Fqdn, Fqdn: g.Fqdn, SipSignalingPort: g.SipSignalingPort, MaxConcurrentSessions: g.MaxConcurrentSessions, Enabled: g.Enabled };
+  }
+
+  /** A policy named as Grant-* and Get-* take it: "Name" or "Tag:Name", any case; Global is the tenant default. */
+  private voiceRoutingPolicy(name: string): SimOnlineVoiceRoutingPolicy | 'Global' | undefined {
+    const wanted = name.trim().replace(/^tag:/i, '').toLowerCase();
+    if (wanted === 'global') return 'Global';
+    return this.store.directRouting().voiceRoutingPolicies.find((v) => v.Name.toLowerCase() === wanted);
   }
 
   private onlineUsers(p: CmdletParams<'Get-CsOnlineUser'>): OnlineUser[] {
@@ -330,6 +342,66 @@ export class SimulatedTenant implements TenantPort {
         AssignedLicenses: skusOf(u),
         FeatureTypes: u.Licenses,
       }];
+    },
+    'Get-CsOnlinePSTNGateway': (p) => {
+      const { gateways } = this.store.directRouting();
+      if (p.Identity === undefined) return gateways.map((g) => this.gatewayView(g));
+      const found = gateways.find((g) => g.Fqdn.toLowerCase() === p.Identity!.trim().toLowerCase());
+      if (!found) throw new TenantError('not-found', `Couldn't find object "${p.Identity}". Please check your parameters and try again.`);
+      return [this.gatewayView(found)];
+    },
+    'New-CsOnlinePSTNGateway': (p) => {
+      const fqdn = p.Fqdn.trim();
+      if (!fqdnPattern.test(fqdn)) throw new TenantError('invalid-parameter', `Cannot validate argument on parameter 'Fqdn'. "${p.Fqdn}" is not a valid fully qualified domain name.`);
+      // Direct Routing pairs an SBC only under a domain registered in the tenant, never *.onmicrosoft.com.
+      const domain = fqdn.slice(fqdn.indexOf('.') + 1).toLowerCase();
+      const registered = this.store.sipDomains().some((d) => d.Name.toLowerCase() === domain);
+      if (!registered || domain.endsWith('.onmicrosoft.com')) {
+        throw new TenantError('cmdlet-error', `Cannot pair "${fqdn}": its domain ${domain} is not a domain registered in this tenant (*.onmicrosoft.com domains cannot be used).`);
+      }
+      const directRouting = this.store.directRouting();
+      if (directRouting.gateways.some((g) => g.Fqdn.toLowerCase() === fqdn.toLowerCase())) throw new TenantError('cmdlet-error', `An object with Identity "${fqdn}" already exists.`);
+      const gateway: SimPstnGateway = { Fqdn: fqdn.toLowerCase(), SipSignalingPort: p.SipSignalingPort, MaxConcurrentSessions: p.MaxConcurrentSessions ?? null, Enabled: p.Enabled ?? false };
+      directRouting.gateways.push(gateway);
+      this.store.setDirectRouting(directRouting);
+      return [this.gatewayView(gateway)];
+    },
+    'Set-CsPhoneNumberAssignment': (p) => {
+      const number = p.TelephoneNumber.trim();
+      const m = /^\+?([1-9]\d{6,14})(;ext=\d{1,10})?$/i.exec(number);
+      if (!m) throw new TenantError('invalid-parameter', `Cannot validate argument on parameter 'TelephoneNumber'. "${p.TelephoneNumber}" is not a phone number in E.164 form such as +14255551297 (no tel: prefix).`);
+      const uri = `tel:+${m[1]}${m[2] ? m[2].toLowerCase() : ''}`;
+      const [row] = this.usersFor(p.Identity, { many: false });
+      const u = row!.user;
+      if (!u.Licenses.includes('PhoneSystem')) throw new TenantError('cmdlet-error', `User "${u.UserPrincipalName}" is not licensed for Phone System. Assign an E5 licence or the Phone System add-on first.`);
+      // Calling Plan and Operator Connect numbers come from the tenant's number inventory, which this tenant does not hold.
+      if (p.NumberType !== 'DirectRouting') throw new TenantError('cmdlet-error', `The number +${m[1]} is not in this tenant's ${p.NumberType} telephone number inventory.`);
+      const holder = this.store.byLineUri(uri).find((h) => h.pos !== row!.pos);
+      if (holder) throw new TenantError('cmdlet-error', `The number +${m[1]} is already assigned to ${holder.user.UserPrincipalName}.`);
+      u.OnPremLineURI = uri;
+      u.NumberType = p.NumberType;
+      u.EnterpriseVoiceEnabled = true;
+      this.store.update([row!]);
+      return null;
+    },
+    'Get-CsOnlineVoiceRoutingPolicy': (p) => {
+      const all = [{ Identity: 'Global', OnlinePstnUsages: [] as string[], Description: null as string | null }, ...this.store.directRouting().voiceRoutingPolicies.map((v) => ({ Identity: `Tag:${v.Name}`, OnlinePstnUsages: v.OnlinePstnUsages, Description: v.Description }))];
+      if (p.Identity === undefined) return all;
+      const found = this.voiceRoutingPolicy(p.Identity);
+      if (!found) throw new TenantError('not-found', `Couldn't find object "${p.Identity}". Please check your parameters and try again.`);
+      return [all.find((v) => v.Identity === (found === 'Global' ? 'Global' : `Tag:${found.Name}`))!];
+    },
+    'Grant-CsOnlineVoiceRoutingPolicy': (p) => {
+      const [row] = this.usersFor(p.Identity, { many: false });
+      let policy: string | null = null;
+      if (p.PolicyName !== null) {
+        const found = this.voiceRoutingPolicy(p.PolicyName);
+        if (!found) throw new TenantError('not-found', `Cannot find OnlineVoiceRoutingPolicy "${p.PolicyName}".`);
+        policy = found === 'Global' ? null : found.Name;
+      }
+      row!.user.OnlineVoiceRoutingPolicy = policy;
+      this.store.update([row!]);
+      return null;
     },
     'Get-CsHybridPSTNSite': (p) => {
       if (p.Identity === undefined) return this.store.sites().map((s) => ({ Identity: s.Identity, EdgeFqdn: s.EdgeFqdn }));

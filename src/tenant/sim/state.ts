@@ -32,6 +32,10 @@ export const SimUser = z.object({
   /** Set-CsHybridMediationServer's registration of this (Mediation Server) account. */
   MediationServerFqdn: z.string().nullish(),
   AccessProxyExternalFqdn: z.string().nullish(),
+  /** Direct Routing: how the number was assigned (Set-CsPhoneNumberAssignment -NumberType); absent for a CCE OnPremLineURI. */
+  NumberType: z.string().nullish(),
+  /** Direct Routing: the granted online voice routing policy's name; null or absent is the Global policy. */
+  OnlineVoiceRoutingPolicy: z.string().nullish(),
 });
 export type SimUser = z.infer<typeof SimUser>;
 
@@ -41,6 +45,21 @@ export type SimSite = z.infer<typeof SimSite>;
 export const SimSipDomain = z.object({ Name: z.string(), Status: z.enum(['Enabled', 'Disabled']) });
 export type SimSipDomain = z.infer<typeof SimSipDomain>;
 
+/** A Direct Routing SBC (New-CsOnlinePSTNGateway). */
+export const SimPstnGateway = z.object({ Fqdn: z.string(), SipSignalingPort: z.number().int(), MaxConcurrentSessions: z.number().int().nullable(), Enabled: z.boolean() });
+export type SimPstnGateway = z.infer<typeof SimPstnGateway>;
+
+/** An online voice routing policy: its name (Identity "Tag:<name>") and the PSTN usages it allows. */
+export const SimOnlineVoiceRoutingPolicy = z.object({ Name: z.string(), OnlinePstnUsages: z.array(z.string()), Description: z.string().nullable() });
+export type SimOnlineVoiceRoutingPolicy = z.infer<typeof SimOnlineVoiceRoutingPolicy>;
+
+/** The tenant's Direct Routing configuration; a tenant from before it has none. */
+export const SimDirectRouting = z.object({
+  gateways: z.array(SimPstnGateway).default([]),
+  voiceRoutingPolicies: z.array(SimOnlineVoiceRoutingPolicy).default([]),
+});
+export type SimDirectRouting = z.infer<typeof SimDirectRouting>;
+
 export const SimTenantState = z.object({
   tenantId: z.string(),
   domain: z.string(),
@@ -49,6 +68,7 @@ export const SimTenantState = z.object({
   sipDomains: z.array(SimSipDomain).default([]),
   sites: z.array(SimSite),
   users: z.array(SimUser),
+  directRouting: SimDirectRouting.default({ gateways: [], voiceRoutingPolicies: [] }),
 });
 export type SimTenantState = z.infer<typeof SimTenantState>;
 

@@ -22,6 +22,7 @@ export interface Row {
 
 type Hybrid = SimTenantState['hybrid'];
 type Federation = SimTenantState['federation'];
+type DirectRouting = SimTenantState['directRouting'];
 
 const schemaVersion = 1;
 
@@ -165,21 +166,23 @@ export class SimStore {
     });
   }
 
-  private putSettings(state: Pick<SimTenantState, 'tenantId' | 'domain' | 'hybrid' | 'federation'>): void {
+  private putSettings(state: Pick<SimTenantState, 'tenantId' | 'domain' | 'hybrid' | 'federation' | 'directRouting'>): void {
     this.q.putSetting.run('tenantId', JSON.stringify(state.tenantId));
     this.q.putSetting.run('domain', JSON.stringify(state.domain));
     this.q.putSetting.run('hybrid', JSON.stringify(state.hybrid));
     this.q.putSetting.run('federation', JSON.stringify(state.federation));
+    this.q.putSetting.run('directRouting', JSON.stringify(state.directRouting));
     this.settings.clear();
   }
 
   /** The tenant-wide settings, read on every cmdlet that resolves a user: kept parsed, and dropped on every write. */
   private readonly settings = new Map<string, unknown>();
 
-  private setting<T>(key: string): T {
+  private setting<T>(key: string, absent?: T): T {
     // A copy, as a fresh parse was: a caller that changes what it got changes nothing until it sets it.
     if (this.settings.has(key)) return structuredClone(this.settings.get(key)) as T;
     const row = this.q.getSetting.get(key);
+    if (!row && absent !== undefined) return absent;
     if (!row) throw new Error(`simulated tenant setting ${key} is missing`);
     const value = JSON.parse(row.value) as T;
     this.settings.set(key, structuredClone(value));
@@ -205,6 +208,14 @@ export class SimStore {
   setFederation(federation: Federation): void {
     this.q.putSetting.run('federation', JSON.stringify(federation));
     this.settings.delete('federation');
+  }
+  /** SBCs and online voice routing policies; a database from before Direct Routing has none yet. */
+  directRouting(): DirectRouting {
+    return this.setting<DirectRouting>('directRouting', { gateways: [], voiceRoutingPolicies: [] });
+  }
+  setDirectRouting(directRouting: DirectRouting): void {
+    this.q.putSetting.run('directRouting', JSON.stringify(directRouting));
+    this.settings.delete('directRouting');
   }
 
   /** The PSTN sites, which only importState writes (CCE registers them, no cmdlet here does): read once. */
@@ -374,6 +385,7 @@ export class SimStore {
       domain: this.domain(),
       hybrid: this.hybrid(),
       federation: this.federation(),
+      directRouting: this.directRouting(),
       sipDomains: this.sipDomains(),
       sites: this.sites(),
       users: [...this.scan()].map((r) => r.user),
