@@ -30,6 +30,10 @@ import { site } from './commands/site';
 import { usersWithoutSite } from './commands/users-without-site';
 import { addGateway } from './commands/add-gateway';
 import { gatewayConfig } from './commands/gateway-config';
+import { addSbc } from './commands/add-sbc';
+import { assignNumber } from './commands/assign-number';
+import { moveToDirectRouting } from './commands/move-to-direct-routing';
+import { showDirectRouting } from './commands/show-direct-routing';
 
 export const commands: readonly Command[] = [
   help, status, pending, history, approve, reject,
@@ -39,6 +43,7 @@ export const commands: readonly Command[] = [
   checkDnsCommand, checkPortsCommand, checkGatewayCommand, certRoot, certRequest, certImport, certIssue,
   addSite, showSites, site, usersWithoutSite, addGateway, gatewayConfig,
   bulkEnable, checklist,
+  showDirectRouting, addSbc, assignNumber, moveToDirectRouting,
 ];
 
 export function findCommand(id: string): Command | undefined {

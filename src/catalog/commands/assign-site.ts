@@ -32,7 +32,7 @@ export const assignSite = defineCommand<Input>({
   summary: 'Assign a user to a hybrid PSTN site, so their calls go through that site\'s Cloud Connector.',
   usage: 'assign <user> to site <site>',
   examples: ['assign Bob Kelly to site Seattle', 'Assign bob.smith@contoso.com to PSTN site Amsterdam', 'assign Bob Kelly'],
-  patterns: [/^assign\s+(?!.*\bsite\b.*\bto\b)(?<user>.+?)(?:\s+to\s+(?:the\s+)?(?:pstn\s+)?site\s+(?<site>.+))?$/i],
+  patterns: [/^assign\s+(?!(?:a\s+)?(?:direct\s+routing\s+)?(?:phone\s+)?number\b)(?!.*\bsite\b.*\bto\b)(?<user>.+?)(?:\s+to\s+(?:the\s+)?(?:pstn\s+)?site\s+(?<site>.+))?$/i],
   input: Input,
   userField: 'user',
   required: ['user', 'site'],

@@ -1,0 +1,123 @@
+/**
+ * assign number: Direct Routing's way to give a user their number and route their calls (the successor of
+ * the seed's Set-CsUser -OnPremLineURI, ../shared/reference/cce-and-cmdlets.md 4.1):
+ *   Set-CsPhoneNumberAssignment -Identity <user> -TelephoneNumber <+E.164> -NumberType DirectRouting
+ *   Grant-CsOnlineVoiceRoutingPolicy -Identity <user> -PolicyName <policy>
+ * Setting the number also sets EnterpriseVoiceEnabled True; HostedVoiceMail has no successor ("no longer
+ * necessary"). A user still homed on a CCE site is moved with "move … to direct routing" instead.
+ */
+import { z } from 'zod';
+import { Refusal } from '../../errors';
+import { defineCommand, type ChangeCommand, type ReadContext } from '../command';
+import { describeUser, hasPhoneSystem, licenceAdvice, numberHolders, planChanges, readUser, TelUri, UserIdentity } from '../fields';
+import { callStep, makePlan, numberLock } from '../plans';
+import type { CallStep } from '../../model/plan';
+import { TenantError } from '../../tenant/port';
+
+const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+/** An online voice routing policy's name, as Grant-CsOnlineVoiceRoutingPolicy takes it (without "Tag:"). */
+export const PolicyName = z
+  .string({ error: 'Which online voice routing policy?' })
+  .trim()
+  .transform((v) => v.replace(/^tag:/i, ''))
+  .pipe(z.string().min(1, 'Which online voice routing policy?').max(128, 'A policy name is at most 128 characters.').regex(/^[\w .()-]+$/, 'A policy name has letters, digits, spaces, dots, dashes, brackets or underscores only.'));
+
+const Input = z.object({ user: UserIdentity, number: TelUri, policy: z.preprocess(blank, PolicyName.optional()) });
+type Input = z.infer<typeof Input>;
+
+/** What a Direct Routing user's voice reads as: the values assign number and the move plan against and read back. */
+export async function readDirectRouting(ctx: Pick<ReadContext, 'tenant'>, subject: string): Promise<Record<string, unknown>> {
+  const user = await readUser(ctx, subject);
+  return {
+    EnterpriseVoiceEnabled: user.EnterpriseVoiceEnabled ?? null,
+    LineURI: user.LineURI ?? user.OnPremLineURI ?? null,
+    OnlineVoiceRoutingPolicy: user.OnlineVoiceRoutingPolicy === undefined ? undefined : (user.OnlineVoiceRoutingPolicy ?? null),
+  };
+}
+
+/** The policy as the tenant names it, or a refusal that lists the ones there are. */
+export async function findVoiceRoutingPolicy(ctx: Pick<ReadContext, 'tenant'>, name: string): Promise<string> {
+  try {
+    const [found] = (await ctx.tenant.run('Get-CsOnlineVoiceRoutingPolicy', { Identity: name })).output;
+    if (found) return found.Identity.replace(/^tag:/i, '');
+  } catch (err) {
+    if (!(err instanceof TenantError && err.kind === 'not-found')) throw err;
+  }
+  const all = (await ctx.tenant.run('Get-CsOnlineVoiceRoutingPolicy', {})).output.map((p) => p.Identity.replace(/^tag:/i, '')).filter((n) => n.toLowerCase() !== 'global');
+  throw new Refusal('invalid-input', `There is no online voice routing policy named "${name}" (${all.length ? `the tenant has: ${all.join(', ')}` : 'the tenant has none yet'}).`);
+}
+
+/** The two Direct Routing steps, each only when it changes something. A null policy is Global (granted as $null). */
+export function directRoutingSteps(upn: string, telUri: string, policy: string | null | undefined, observed: Record<string, unknown>): CallStep[] {
+  const steps: CallStep[] = [];
+  if (observed.EnterpriseVoiceEnabled !== true || String(observed.LineURI ?? '').toLowerCase() !== telUri.toLowerCase()) {
+    steps.push(callStep('Set-CsPhoneNumberAssignment', { Identity: upn, TelephoneNumber: telUri.replace(/^tel:/, ''), NumberType: 'DirectRouting' }, { title: `Assign ${telUri.replace(/^tel:/, '')} (Direct Routing)`, repeatSafe: true }));
+  }
+  if (policy !== undefined && String(observed.OnlineVoiceRoutingPolicy ?? '').toLowerCase() !== (policy ?? '').toLowerCase()) {
+    steps.push(callStep('Grant-CsOnlineVoiceRoutingPolicy', { Identity: upn, PolicyName: policy }, { title: policy === null ? 'Revert to the Global online voice routing policy' : `Grant online voice routing policy ${policy}`, repeatSafe: true }));
+  }
+  return steps;
+}
+
+const observe: ChangeCommand<Input>['observe'] = (ctx, _input, subject) => readDirectRouting(ctx, subject);
+
+export const assignNumber = defineCommand<Input>({
+  id: 'assign-number',
+  kind: 'change',
+  title: 'Assign a number (Direct Routing)',
+  summary: 'Give a user a Direct Routing number (Set-CsPhoneNumberAssignment) and, if named, an online voice routing policy.',
+  usage: 'assign number <E.164> to <user> [policy <online voice routing policy>]',
+  examples: ['assign number +14255550100 to Bob Kelly policy US-Unrestricted', 'assign number +1 425 555 0101 to bob.smith@contoso.com', 'assign direct routing number +31 20 555 0100 to *Smith', 'assign number'],
+  patterns: [/^assign\s+(?:a\s+)?(?:direct\s+routing\s+)?(?:phone\s+)?number(?:\s+(?<number>[+\d(tel:][^,]*?))?(?:\s+to\s+(?<user>.+?))?(?:\s+(?:with\s+)?(?:online\s+voice\s+routing\s+)?policy\s+(?<policy>\S.*))?$/i],
+  input: Input,
+  userField: 'user',
+  required: ['user', 'number'],
+  formCard: 'assign-number-form',
+  audience: 'everyone',
+  risk: 'medium',
+  timeoutMs: 60_000,
+
+  async formData(ctx, input) {
+    const user = input.user ? await readUser(ctx, input.user) : undefined;
+    const policies = (await ctx.tenant.run('Get-CsOnlineVoiceRoutingPolicy', {})).output.map((p) => p.Identity.replace(/^tag:/i, '')).filter((n) => n.toLowerCase() !== 'global');
+    return {
+      user: user?.UserPrincipalName ?? input.user ?? '',
+      number: input.number?.replace(/^tel:/, '') ?? '',
+      policy: input.policy ?? 'Global',
+      policies: [{ title: 'Global (the tenant default)', value: 'Global' }, ...policies.map((p) => ({ title: p, value: p }))],
+    };
+  },
+
+  observe,
+
+  reads: (input) => [numberHolders(input.number)],
+
+  async plan(ctx, input) {
+    const user = await readUser(ctx, input.user);
+    if (!hasPhoneSystem(user)) throw new Refusal('invalid-input', `${describeUser(user)} is not licensed for Phone System: ${licenceAdvice}.`);
+    const holder = (await ctx.tenant.run('Get-CsOnlineUser', numberHolders(input.number).params)).output.find((h) => h.Identity !== user.Identity);
+    if (holder) throw new Refusal('invalid-input', `${input.number.replace(/^tel:/, '')} is already assigned to ${describeUser(holder)}.`);
+    const [pstn] = (await ctx.tenant.run('Get-CsUserPstnSettings', { Identity: user.UserPrincipalName })).output;
+    if (pstn?.HybridPSTNSite) {
+      throw new Refusal('invalid-input', `${describeUser(user)} is homed on the Cloud Connector site ${pstn.HybridPSTNSite}: move them with "move ${user.UserPrincipalName} to direct routing", which clears the CCE settings first.`);
+    }
+    const found = input.policy === undefined ? undefined : await findVoiceRoutingPolicy(ctx, input.policy);
+    // Global is the tenant default, which a user has when no policy is granted ($null).
+    const policy = found === undefined ? undefined : found.toLowerCase() === 'global' ? null : found;
+    const subject = user.UserPrincipalName.toLowerCase();
+    const observed = await observe(ctx, input, subject);
+    const wanted: Record<string, unknown> = { EnterpriseVoiceEnabled: true, LineURI: input.number, ...(policy !== undefined ? { OnlineVoiceRoutingPolicy: policy } : {}) };
+    const { changes, expectations } = planChanges(observed, wanted);
+    const steps = directRoutingSteps(user.UserPrincipalName, input.number, policy, observed);
+    if (steps.length === 0) throw new Refusal('nothing-to-change', `${describeUser(user)} already has ${input.number.replace(/^tel:/, '')}${policy !== undefined ? ` and ${psTextPolicy(policy)}` : ''}: nothing to do.`);
+    const notes = ['Voicemail needs no setting on Direct Routing: Set-CsPhoneNumberAssignment has no HostedVoiceMail ("no longer necessary").'];
+    if (policy === undefined) notes.push(`No policy named: ${user.DisplayName} keeps ${psTextPolicy(observed.OnlineVoiceRoutingPolicy)}, and their calls go where its PSTN usages route them.`);
+    if ((await ctx.tenant.run('Get-CsOnlinePSTNGateway', {})).output.length === 0) notes.push('No SBC is paired with the tenant yet (add sbc): calls to and from this number have nowhere to go until one is.');
+    return makePlan({ target: describeUser(user), subject, changes, expectations, steps, extraLocks: [numberLock(input.number)], notes });
+  },
+});
+
+function psTextPolicy(value: unknown): string {
+  return typeof value === 'string' && value ? `the policy ${value}` : 'the Global policy';
+}

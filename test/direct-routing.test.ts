@@ -1,0 +1,159 @@
+/** Direct Routing, as a conversation: pair an SBC, give a user a number and a policy, move a Cloud Connector user. */
+import { strict as assert } from 'node:assert';
+import { SimulatedTenant } from '../src/tenant/sim/simulated-tenant';
+import { demoTenant } from '../src/tenant/sim/demo-tenant';
+import { admin, admin2, alice, cardOf, cardText, ChatHarness, requestIdIn } from './support/chat';
+import { tempDir } from './support/temp-dirs';
+
+/** The demo tenant with one online voice routing policy, as a tenant that set up its routes has. */
+function tenantWithPolicy(dataDir: string): SimulatedTenant {
+  const state = demoTenant();
+  state.directRouting.voiceRoutingPolicies.push({ Name: 'US-Unrestricted', OnlinePstnUsages: ['US and Canada'], Description: null });
+  return new SimulatedTenant({ initial: state, dataDir });
+}
+
+describe('Direct Routing, as a conversation', () => {
+  let chat: ChatHarness;
+  beforeEach(async () => {
+    const dataDir = tempDir('direct-routing');
+    chat = await ChatHarness.create({ dataDir, tenant: tenantWithPolicy(dataDir) });
+  });
+  afterEach(async () => chat.close());
+
+  const approve = async (id: string, approver = admin) => {
+    const response = await chat.click(approver, 'approve', { requestId: id });
+    assert.match(cardText(response.value), new RegExp(`Approved by ${approver.name}`));
+    await chat.settle();
+    return chat.outbox.sent.find((s) => s.message.text?.startsWith(id))?.message.text;
+  };
+
+  it('shows what Direct Routing lacks on a tenant that has only a policy', async () => {
+    const [reply] = await chat.say(alice, 'show direct routing');
+    assert.equal(reply!.text, 'Not ready for Direct Routing users: 1 thing to do.');
+    const text = cardText(cardOf(reply));
+    assert.match(text, /Pair an SBC: add sbc <SBC FQDN> port <port>/);
+    assert.match(text, /US-Unrestricted\nPSTN usages US and Canada/);
+  });
+
+  it('pairs an SBC once approved, verified by Get-CsOnlinePSTNGateway, and refuses to pair it twice', async () => {
+    const [reply] = await chat.say(admin, 'add sbc SBC1.contoso.com port 5067 sessions 100');
+    const id = requestIdIn(reply?.text);
+    const card = cardText(cardOf(reply));
+    assert.match(card, /New-CsOnlinePSTNGateway -Fqdn 'sbc1\.contoso\.com' -SipSignalingPort 5067 -MaxConcurrentSessions 100 -Enabled \$true/);
+    assert.match(card, /SipSignalingPort\n\(none\) → 5067/);
+    // An approver's own request needs another approver.
+    assert.equal(await approve(id, admin2), `${id} done and verified for SBC sbc1.contoso.com: SipSignalingPort 5067, Enabled True, MaxConcurrentSessions 100.`);
+    assert.deepEqual(chat.sim.snapshot().directRouting.gateways, [{ Fqdn: 'sbc1.contoso.com', SipSignalingPort: 5067, MaxConcurrentSessions: 100, Enabled: true }]);
+
+    const [again] = await chat.say(admin, 'add sbc sbc1.contoso.com port 5067');
+    assert.equal(again!.text, 'sbc1.contoso.com is already paired, enabled, on port 5067: nothing to do.');
+    const [other] = await chat.say(admin, 'add sbc sbc1.contoso.com port 5061');
+    assert.match(other!.text ?? '', /^sbc1\.contoso\.com is already paired \(port 5067, enabled, max sessions 100\); changing a paired SBC is Set-CsOnlinePSTNGateway/);
+    const [ready] = await chat.say(alice, 'show sbcs');
+    assert.equal(ready!.text, '1 SBC paired, 1 policy to grant.');
+  });
+
+  it('refuses an SBC outside the tenant\'s domains, under onmicrosoft.com, on a bad port, or from someone who is not an approver, in one line and files nothing', async () => {
+    for (const [who, text, reason] of [
+      [admin, 'add sbc sbc1.fabrikam.com port 5067', /^sbc1\.fabrikam\.com is under fabrikam\.com, which is not a domain of this tenant \(contoso\.com, contoso\.onmicrosoft\.com\): add and verify it/],
+      [admin, 'add sbc sbc1.contoso.onmicrosoft.com port 5067', /Direct Routing does not pair SBCs under \*\.onmicrosoft\.com/],
+      [admin, 'add sbc sbc1.contoso.com port 70000', /The SIP signaling port is a whole number from 1 to 65535/],
+    ] as const) {
+      const [reply] = await chat.say(who, text);
+      assert.match(reply!.text ?? '', reason, text);
+      assert.ok(!(reply!.text ?? '').includes('\n'), 'one line');
+    }
+    const [notAllowed] = await chat.say(alice, 'add sbc sbc1.contoso.com port 5067');
+    assert.equal(notAllowed!.text, 'Only an approver can use "add sbc <SBC FQDN> port <SIP TLS port> [sessions <max concurrent sessions>]".');
+    assert.deepEqual(await chat.core.store.listRequests({ statuses: ['pending'] }), []);
+    assert.deepEqual(chat.sim.snapshot().directRouting.gateways, []);
+  });
+
+  it('assigns a Direct Routing number and a policy, verified by the read-back, and keeps the number unique', async () => {
+    const [reply] = await chat.say(alice, 'assign number +1 425 555 0100 to Bob Kelly policy us-unrestricted');
+    const id = requestIdIn(reply?.text);
+    const card = cardText(cardOf(reply));
+    assert.match(card, /Set-CsPhoneNumberAssignment -Identity 'bob\.kelly@contoso\.com' -TelephoneNumber '\+14255550100' -NumberType 'DirectRouting'/);
+    assert.match(card, /Grant-CsOnlineVoiceRoutingPolicy -Identity 'bob\.kelly@contoso\.com' -PolicyName 'US-Unrestricted'/);
+    assert.match(card, /No SBC is paired with the tenant yet/);
+    assert.equal(await approve(id), `${id} done and verified for Bob Kelly (bob.kelly@contoso.com): EnterpriseVoiceEnabled True, LineURI tel:+14255550100, OnlineVoiceRoutingPolicy US-Unrestricted.`);
+    const bob = chat.sim.snapshot().users.find((u) => u.UserPrincipalName === 'bob.kelly@contoso.com')!;
+    assert.deepEqual([bob.EnterpriseVoiceEnabled, bob.OnPremLineURI, bob.NumberType, bob.OnlineVoiceRoutingPolicy], [true, 'tel:+14255550100', 'DirectRouting', 'US-Unrestricted']);
+
+    const [taken] = await chat.say(alice, 'assign number +14255550100 to Bob Smith');
+    assert.equal(taken!.text, '+14255550100 is already assigned to Bob Kelly (bob.kelly@contoso.com).');
+    const [noPolicy] = await chat.say(alice, 'assign number +14255550101 to Bob Smith policy Nope');
+    assert.equal(noPolicy!.text, 'There is no online voice routing policy named "Nope" (the tenant has: US-Unrestricted).');
+    const [same] = await chat.say(alice, 'assign number +14255550100 to Bob Kelly policy US-Unrestricted');
+    assert.equal(same!.text, 'Bob Kelly (bob.kelly@contoso.com) already has +14255550100 and the policy US-Unrestricted: nothing to do.');
+  });
+
+  it('sends a Cloud Connector user to "move … to direct routing" instead of assigning them a number', async () => {
+    const [reply] = await chat.say(alice, 'assign number +14255550111 to Alex Vance');
+    assert.equal(reply!.text, 'Alex Vance (alex.vance@contoso.com) is homed on the Cloud Connector site Seattle: move them with "move alex.vance@contoso.com to direct routing", which clears the CCE settings first.');
+  });
+
+  it('moves a Cloud Connector user to Direct Routing with their number, in the migration doc\'s order, to its end state', async () => {
+    const [reply] = await chat.say(alice, 'move Alex Vance to direct routing policy US-Unrestricted');
+    const id = requestIdIn(reply?.text);
+    const card = cardText(cardOf(reply));
+    const lines = [
+      "Grant-CsVoiceRoutingPolicy -Identity 'alex.vance@contoso.com' -PolicyName $null",
+      "Set-CsUserPstnSettings -Identity 'alex.vance@contoso.com' -AllowInternationalCalls $false -HybridPSTNSite $null",
+      "Set-CsPhoneNumberAssignment -Identity 'alex.vance@contoso.com' -TelephoneNumber '+14255550111' -NumberType 'DirectRouting'",
+      "Grant-CsOnlineVoiceRoutingPolicy -Identity 'alex.vance@contoso.com' -PolicyName 'US-Unrestricted'",
+    ];
+    const at = lines.map((l) => card.indexOf(l));
+    assert.ok(at.every((i) => i >= 0), `every step shown: ${JSON.stringify(at)}\n${card}`);
+    assert.deepEqual([...at].sort((a, b) => a - b), at, 'in the doc\'s order');
+    assert.match(card, /HybridPSTNSite\nSeattle → \(none\)/);
+    assert.match(card, /-AllowInternationCalls/);
+    assert.equal(await approve(id), `${id} done and verified for Alex Vance (alex.vance@contoso.com): HybridPSTNSite (none), AllowInternationalCalls False, EnterpriseVoiceEnabled True, LineURI tel:+14255550111, OnlineVoiceRoutingPolicy US-Unrestricted.`);
+    const alex = chat.sim.snapshot().users.find((u) => u.UserPrincipalName === 'alex.vance@contoso.com')!;
+    assert.deepEqual([alex.HybridPSTNSite, alex.VoiceRoutingPolicy, alex.OnPremLineURI, alex.NumberType, alex.OnlineVoiceRoutingPolicy], [null, null, 'tel:+14255550111', 'DirectRouting', 'US-Unrestricted']);
+
+    const [again] = await chat.say(alice, 'move Alex Vance to direct routing policy US-Unrestricted');
+    assert.equal(again!.text, 'Alex Vance (alex.vance@contoso.com) is not on a Cloud Connector site and already has +14255550111 with US-Unrestricted: nothing to do.');
+    const [notCce] = await chat.say(alice, 'move Bob Kelly to direct routing policy US-Unrestricted');
+    assert.match(notCce!.text ?? '', /^Bob Kelly \(bob\.kelly@contoso\.com\) is not homed on a Cloud Connector site: give them a Direct Routing number with "assign number/);
+  });
+
+  describe('a pairing interrupted by a crash (New-CsOnlinePSTNGateway is not safe to repeat)', () => {
+    /** Leaves the request as a process that died inside the New- step would: approved, claimed, the step running. */
+    const interruptedPairing = async (): Promise<string> => {
+      const [reply] = await chat.say(admin, 'add sbc sbc1.contoso.com port 5067');
+      const id = requestIdIn(reply?.text);
+      const now = chat.clock.now();
+      const person = { id: admin2.aadObjectId, name: admin2.name };
+      await chat.core.store.decide(id, { status: 'approved', by: person, at: now }, { at: now.toISOString(), actor: person, event: 'request.approved', requestId: id });
+      const claimed = await chat.core.store.claim(id, now, new Date(now.getTime() + 60_000), { at: now.toISOString(), actor: 'system', event: 'execution.started', requestId: id });
+      assert.ok(claimed);
+      await chat.core.store.saveProgress(id, claimed.attempt, 0, [{ status: 'running', attempts: claimed.attempt, startedAt: now.toISOString() }]);
+      return id;
+    };
+    const runsOf = async (id: string) => (await chat.core.store.listAudit({ requestId: id, limit: 50 })).filter((e) => e.event === 'cmdlet.run').length;
+
+    it('is read back and verified, not run again, when the SBC was paired before the crash', async () => {
+      const id = await interruptedPairing();
+      await chat.sim.run('New-CsOnlinePSTNGateway', { Fqdn: 'sbc1.contoso.com', SipSignalingPort: 5067, Enabled: true });
+      chat.clock.advance(61_000);
+      await chat.core.maintain();
+      await chat.settle();
+      const r = (await chat.core.store.getRequest(id))!;
+      assert.equal(r.status, 'verified');
+      assert.equal(await runsOf(id), 0, 'nothing ran again');
+    });
+
+    it('fails with the reason, and does not pair blindly, when the tenant does not show the SBC', async () => {
+      const id = await interruptedPairing();
+      chat.clock.advance(61_000);
+      await chat.core.maintain();
+      await chat.settle();
+      const r = (await chat.core.store.getRequest(id))!;
+      assert.equal(r.status, 'failed');
+      assert.match(r.outcome?.error ?? '', /Interrupted during step 1 \(Pair SBC sbc1\.contoso\.com\), which is not safe to repeat, and the tenant does not show the change/);
+      assert.equal(await runsOf(id), 0);
+      assert.deepEqual(chat.sim.snapshot().directRouting.gateways, []);
+    });
+  });
+});
