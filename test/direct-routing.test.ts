@@ -118,6 +118,35 @@ describe('Direct Routing, as a conversation', () => {
     assert.match(notCce!.text ?? '', /^Bob Kelly \(bob\.kelly@contoso\.com\) is not homed on a Cloud Connector site: give them a Direct Routing number with "assign number/);
   });
 
+  it('sets up Direct Routing from nothing on the demo tenant: an SBC, a route and policy through it, then a user\'s number', async () => {
+    await chat.close();
+    chat = await ChatHarness.create();
+    const [before] = await chat.say(alice, 'show direct routing');
+    assert.equal(before!.text, 'Not ready for Direct Routing users: 2 things to do.');
+    const [route0] = await chat.say(admin, 'add voice route US via sbc1.contoso.com');
+    assert.equal(route0!.text, 'sbc1.contoso.com is not paired with the tenant: pair it first (add sbc sbc1.contoso.com port <port>).');
+
+    const [sbc] = await chat.say(admin, 'add sbc sbc1.contoso.com port 5067');
+    assert.match(await approve(requestIdIn(sbc?.text), admin2) ?? '', /done and verified/);
+    const [route] = await chat.say(admin, 'add voice route US via sbc1.contoso.com pattern ^\\+1(\\d{10})$');
+    const id = requestIdIn(route?.text);
+    const card = cardText(cardOf(route));
+    for (const line of [
+      "Set-CsOnlinePstnUsage -Identity 'Global' -Usage @{Add=@('US')}",
+      "New-CsOnlineVoiceRoute -Identity 'US' -NumberPattern '^\\+1(\\d{10})$' -OnlinePstnGatewayList @('sbc1.contoso.com') -OnlinePstnUsages @('US')",
+      "New-CsOnlineVoiceRoutingPolicy -Identity 'US' -OnlinePstnUsages @('US')",
+    ]) assert.ok(card.includes(line), `${line}\n${card}`);
+    assert.equal(await approve(id, admin2), `${id} done and verified for voice route US: PstnUsage US, RouteGateways sbc1.contoso.com, RoutePattern ^\\+1(\\d{10})$, RouteUsages US, PolicyUsages US.`);
+    const [again] = await chat.say(admin, 'add voice route us via sbc1.contoso.com pattern ^\\+1(\\d{10})$');
+    assert.equal(again!.text, 'The usage, voice route and policy us are all there already: nothing to do.');
+    const [ready] = await chat.say(alice, 'show direct routing');
+    assert.equal(ready!.text, '1 SBC paired, 1 policy to grant.');
+
+    const [assign] = await chat.say(alice, 'assign number +14255550100 to Bob Kelly policy US');
+    assert.doesNotMatch(cardText(cardOf(assign)), /No SBC is paired/);
+    assert.match(await approve(requestIdIn(assign?.text)) ?? '', /OnlineVoiceRoutingPolicy US\.$/);
+  });
+
   describe('a pairing interrupted by a crash (New-CsOnlinePSTNGateway is not safe to repeat)', () => {
     /** Leaves the request as a process that died inside the New- step would: approved, claimed, the step running. */
     const interruptedPairing = async (): Promise<string> => {

@@ -111,6 +111,20 @@ export const OnlineVoiceRoutingPolicy = z.object({
 });
 export type OnlineVoiceRoutingPolicy = z.infer<typeof OnlineVoiceRoutingPolicy>;
 
+/** Get-CsOnlineVoiceRoute: which numbers (a regular expression) go out through which SBCs, for which PSTN usages. */
+export const OnlineVoiceRoute = z.object({
+  Identity: z.string(),
+  NumberPattern: z.string(),
+  OnlinePstnGatewayList: z.array(z.string()),
+  OnlinePstnUsages: z.array(z.string()),
+  Priority: z.number().int(),
+});
+export type OnlineVoiceRoute = z.infer<typeof OnlineVoiceRoute>;
+
+/** Get-CsOnlinePstnUsage: the tenant's one (Global) list of PSTN usage names. */
+export const OnlinePstnUsage = z.object({ Identity: z.string(), Usage: z.array(z.string()) });
+export type OnlinePstnUsage = z.infer<typeof OnlinePstnUsage>;
+
 /** A free-text value bound to a string parameter. Length is capped; content is data, never code. */
 const Text = z.string().min(1).max(4096);
 const NoOutput = z.null();
@@ -262,6 +276,45 @@ export const cmdlets = {
     module: 'MicrosoftTeams',
     effect: 'read',
     params: z.strictObject({ Identity: Text.optional() }),
+    output: z.array(OnlineVoiceRoutingPolicy),
+  },
+  /** Not in cmdlet-signatures.json: the read-back for Set-CsOnlinePstnUsage. */
+  'Get-CsOnlinePstnUsage': {
+    module: 'MicrosoftTeams',
+    effect: 'read',
+    params: z.strictObject({}),
+    output: z.array(OnlinePstnUsage),
+  },
+  /** There is no New-CsOnlinePstnUsage: usages are added to the one Global list (-Usage @{Add=...}). */
+  'Set-CsOnlinePstnUsage': {
+    module: 'MicrosoftTeams',
+    effect: 'set',
+    params: z.strictObject({ Identity: z.literal('Global'), Usage: z.strictObject({ Add: z.array(z.string().min(1).max(128)).min(1).max(20) }) }),
+    output: NoOutput,
+  },
+  /** Not in cmdlet-signatures.json: the read-back for New-CsOnlineVoiceRoute. */
+  'Get-CsOnlineVoiceRoute': {
+    module: 'MicrosoftTeams',
+    effect: 'read',
+    params: z.strictObject({ Identity: Text.optional() }),
+    output: z.array(OnlineVoiceRoute),
+  },
+  'New-CsOnlineVoiceRoute': {
+    module: 'MicrosoftTeams',
+    effect: 'create',
+    params: z.strictObject({
+      Identity: z.string().min(1).max(128),
+      NumberPattern: z.string().min(1).max(512),
+      OnlinePstnGatewayList: z.array(z.string().min(1).max(63)).min(1).max(20),
+      OnlinePstnUsages: z.array(z.string().min(1).max(128)).min(1).max(20),
+      Priority: z.number().int().min(0).max(10000).optional(),
+    }),
+    output: z.array(OnlineVoiceRoute),
+  },
+  'New-CsOnlineVoiceRoutingPolicy': {
+    module: 'MicrosoftTeams',
+    effect: 'create',
+    params: z.strictObject({ Identity: z.string().min(1).max(128), OnlinePstnUsages: z.array(z.string().min(1).max(128)).min(1).max(20), Description: Text.optional() }),
     output: z.array(OnlineVoiceRoutingPolicy),
   },
   /** Direct Routing's successor of Grant-CsVoiceRoutingPolicy; PolicyName $null reverts the user to Global. */

@@ -32,6 +32,8 @@ export function psValue(value: unknown): string {
   if (typeof value === 'boolean') return value ? '$true' : '$false';
   if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return `@(${value.map(psValue).join(', ')})`;
+  // A list modifier such as -Usage @{Add='US and Canada'}: keys come from the allow-list's schema, never from input.
+  if (typeof value === 'object') return `@{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}=${psValue(v)}`).join('; ')}}`;
   const text = String(value);
   return controlChars.test(text) ? psEscapedDoubleQuoted(text) : psQuote(text);
 }

@@ -6,6 +6,7 @@ export const cardSamples: Record<string, Record<string, unknown>> = {
   request: { id: 'R-1', title: 't', target: 'x', statusLine: 's', statusColor: 'Good', requester: 'r', createdAt: 'c', expiresAt: 'e', risk: 'Medium risk', riskColor: 'Warning', changes: [{ property: 'p', from: 'a', to: 'b' }], hasChanges: true, steps: [{ mark: '○', title: '1. t', line: 'Set-CsUser' }], hasSteps: true, notes: [{ text: 'n' }], decision: 'd', hasVerification: true, verification: [{ mark: '✅', property: 'p', actual: 'a', expected: 'e' }], stale: [{ property: 'p', value: 'v' }], isStale: true, error: '', pending: true, isBatch: true, batchSummary: 's', batchRows: [{ label: 'row 1', value: 'v' }] },
   'assign-site-form': { user: 'bob.kelly@contoso.com', site: 'Seattle', sites: [{ title: 'Seattle', value: 'Seattle' }] },
   'international-calling-form': { user: 'bob.kelly@contoso.com', mode: 'block' },
+  'add-voice-route-form': { name: 'US-Unrestricted', sbcs: 'sbc1.contoso.com', pattern: '.*', paired: 'sbc1.contoso.com' },
   'add-sbc-form': { fqdn: 'sbc1.contoso.com', port: '5067', sessions: '' },
   'assign-number-form': { user: 'bob.kelly@contoso.com', number: '+14255550100', policy: 'Global', policies: [{ title: 'Global (the tenant default)', value: 'Global' }, { title: 'US-Unrestricted', value: 'US-Unrestricted' }] },
   'move-to-direct-routing-form': { user: 'alex.vance@contoso.com', number: '+14255550111', policy: 'US-Unrestricted', policies: [{ title: 'US-Unrestricted', value: 'US-Unrestricted' }], hasPolicies: true },

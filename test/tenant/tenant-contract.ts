@@ -184,6 +184,27 @@ export function tenantContract(name: string, make: (ctx: Mocha.Context) => Promi
       assert.equal((await get('Bob Smith'))[0]?.OnlineVoiceRoutingPolicy ?? null, null);
     });
 
+    it('adds a PSTN usage, a voice route through a paired SBC and a policy on that usage, and refuses what they need but lack', async () => {
+      await rejectsWith(h.tenant.run('New-CsOnlineVoiceRoute', { Identity: 'US', NumberPattern: '.*', OnlinePstnGatewayList: ['sbc1.contoso.com'], OnlinePstnUsages: ['US'] }), 'not-found', 'The online PSTN gateway "sbc1.contoso.com" was not found: pair it with New-CsOnlinePSTNGateway first.');
+      await h.tenant.run('New-CsOnlinePSTNGateway', { Fqdn: 'sbc1.contoso.com', SipSignalingPort: 5067, Enabled: true });
+      await rejectsWith(h.tenant.run('New-CsOnlineVoiceRoute', { Identity: 'US', NumberPattern: '.*', OnlinePstnGatewayList: ['sbc1.contoso.com'], OnlinePstnUsages: ['US'] }), 'not-found', 'The PSTN usage "US" is not in the Global list: add it with Set-CsOnlinePstnUsage first.');
+      await rejectsWith(h.tenant.run('New-CsOnlineVoiceRoutingPolicy', { Identity: 'US', OnlinePstnUsages: ['US'] }), 'not-found', 'The PSTN usage "US" is not in the Global list: add it with Set-CsOnlinePstnUsage first.');
+      assert.deepEqual((await h.tenant.run('Get-CsOnlinePstnUsage', {})).output, [{ Identity: 'Global', Usage: [] }]);
+      const add = await h.tenant.run('Set-CsOnlinePstnUsage', { Identity: 'Global', Usage: { Add: ['US'] } });
+      assert.equal(add.record.command, "Set-CsOnlinePstnUsage -Identity 'Global' -Usage @{Add=@('US')}");
+      await h.tenant.run('Set-CsOnlinePstnUsage', { Identity: 'Global', Usage: { Add: ['us', 'International'] } });
+      assert.deepEqual((await h.tenant.run('Get-CsOnlinePstnUsage', {})).output, [{ Identity: 'Global', Usage: ['US', 'International'] }]);
+      const route = { Identity: 'US', NumberPattern: '^\\+1(\\d{10})$', OnlinePstnGatewayList: ['sbc1.contoso.com'], OnlinePstnUsages: ['US'], Priority: 0 };
+      assert.deepEqual((await h.tenant.run('New-CsOnlineVoiceRoute', { Identity: 'US', NumberPattern: '^\\+1(\\d{10})$', OnlinePstnGatewayList: ['SBC1.contoso.com'], OnlinePstnUsages: ['us'] })).output, [route]);
+      assert.deepEqual((await h.tenant.run('Get-CsOnlineVoiceRoute', { Identity: 'us' })).output, [route]);
+      await rejectsWith(h.tenant.run('New-CsOnlineVoiceRoute', { Identity: 'US', NumberPattern: '.*', OnlinePstnGatewayList: ['sbc1.contoso.com'], OnlinePstnUsages: ['US'] }), 'cmdlet-error', 'An object with Identity "US" already exists.');
+      await rejectsWith(h.tenant.run('New-CsOnlineVoiceRoute', { Identity: 'Bad', NumberPattern: '([0-9', OnlinePstnGatewayList: ['sbc1.contoso.com'], OnlinePstnUsages: ['US'] }), 'invalid-parameter', /Cannot validate argument on parameter 'NumberPattern'/);
+      assert.deepEqual((await h.tenant.run('New-CsOnlineVoiceRoutingPolicy', { Identity: 'US-Only', OnlinePstnUsages: ['US'] })).output, [{ Identity: 'Tag:US-Only', OnlinePstnUsages: ['US'], Description: null }]);
+      await rejectsWith(h.tenant.run('New-CsOnlineVoiceRoutingPolicy', { Identity: 'us-only', OnlinePstnUsages: ['US'] }), 'cmdlet-error', 'An object with Identity "Tag:us-only" already exists.');
+      await h.tenant.run('Grant-CsOnlineVoiceRoutingPolicy', { Identity: 'Bob Smith', PolicyName: 'US-Only' });
+      assert.equal((await get('Bob Smith'))[0]?.OnlineVoiceRoutingPolicy, 'US-Only');
+    });
+
     it('describes the hybrid configuration and its PSTN sites', async () => {
       assert.deepEqual((await h.tenant.run('Get-CsTenantHybridConfiguration', {})).output, [
         { Identity: 'Global', PeerDestination: 'sip.contoso.com', UseOnPremDialPlan: false, HybridPSTNSites: ['Seattle', 'Amsterdam'] },

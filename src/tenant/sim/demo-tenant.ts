@@ -69,7 +69,7 @@ export function generateTenant(options: GenerateOptions): SimTenantState {
       { Identity: 'Amsterdam', EdgeFqdn: `ap.amsterdam.${domain}` },
     ],
     users,
-    directRouting: { gateways: [], voiceRoutingPolicies: [] },
+    directRouting: { gateways: [], pstnUsages: [], voiceRoutes: [], voiceRoutingPolicies: [] },
   };
 }
 

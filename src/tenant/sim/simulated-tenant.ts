@@ -12,7 +12,7 @@ import { renderCall } from '../render';
 import { TenantError, type CmdletRun, type RunOptions, type TenantDescription, type TenantPort } from '../port';
 import { guidPattern } from './identity';
 import { matchesFilter, parseFilter } from './filter';
-import { featuresOf, isSynced, mediationServerDepartment, newSimUser, SimTenantState, skusOf, voiceRoutingPolicies, type SimOnlineVoiceRoutingPolicy, type SimPstnGateway, type SimUser } from './state';
+import { featuresOf, isSynced, mediationServerDepartment, newSimUser, SimTenantState, skusOf, voiceRoutingPolicies, type SimDirectRouting, type SimOnlineVoiceRoutingPolicy, type SimPstnGateway, type SimUser } from './state';
 import { SimStore, type Row } from './store';
 
 export const telUriPattern = /^tel:\+[1-9]\d{6,14}(;ext=\d{1,10})?$/;
@@ -173,6 +173,13 @@ export class SimulatedTenant implements TenantPort {
 
   private gatewayView(g: SimPstnGateway): OnlinePstnGateway {
     return { Identity: g.Fqdn, Fqdn: g.Fqdn, SipSignalingPort: g.SipSignalingPort, MaxConcurrentSessions: g.MaxConcurrentSessions, Enabled: g.Enabled };
+  }
+
+  /** A route or policy may only name a usage of the Global list (Set-CsOnlinePstnUsage adds them). */
+  private pstnUsage(directRouting: SimDirectRouting, name: string): string {
+    const found = directRouting.pstnUsages.find((u) => u.toLowerCase() === name.trim().toLowerCase());
+    if (!found) throw new TenantError('not-found', `The PSTN usage "${name}" is not in the Global list: add it with Set-CsOnlinePstnUsage first.`);
+    return found;
   }
 
   /** A policy named as Grant-* and Get-* take it: "Name" or "Tag:Name", any case; Global is the tenant default. */
@@ -390,6 +397,49 @@ export class SimulatedTenant implements TenantPort {
       const found = this.voiceRoutingPolicy(p.Identity);
       if (!found) throw new TenantError('not-found', `Couldn't find object "${p.Identity}". Please check your parameters and try again.`);
       return [all.find((v) => v.Identity === (found === 'Global' ? 'Global' : `Tag:${found.Name}`))!];
+    },
+    'Get-CsOnlinePstnUsage': () => [{ Identity: 'Global', Usage: this.store.directRouting().pstnUsages }],
+    'Set-CsOnlinePstnUsage': (p) => {
+      const directRouting = this.store.directRouting();
+      // Adding a usage the list has is no change: the list holds each name once.
+      for (const usage of p.Usage.Add) if (!directRouting.pstnUsages.some((u) => u.toLowerCase() === usage.toLowerCase())) directRouting.pstnUsages.push(usage);
+      this.store.setDirectRouting(directRouting);
+      return null;
+    },
+    'Get-CsOnlineVoiceRoute': (p) => {
+      const routes = this.store.directRouting().voiceRoutes.map((r) => ({ Identity: r.Name, NumberPattern: r.NumberPattern, OnlinePstnGatewayList: r.OnlinePstnGatewayList, OnlinePstnUsages: r.OnlinePstnUsages, Priority: r.Priority }));
+      if (p.Identity === undefined) return routes;
+      const found = routes.find((r) => r.Identity.toLowerCase() === p.Identity!.trim().toLowerCase());
+      if (!found) throw new TenantError('not-found', `Couldn't find object "${p.Identity}". Please check your parameters and try again.`);
+      return [found];
+    },
+    'New-CsOnlineVoiceRoute': (p) => {
+      const directRouting = this.store.directRouting();
+      if (directRouting.voiceRoutes.some((r) => r.Name.toLowerCase() === p.Identity.toLowerCase())) throw new TenantError('cmdlet-error', `An object with Identity "${p.Identity}" already exists.`);
+      try {
+        new RegExp(p.NumberPattern);
+      } catch {
+        throw new TenantError('invalid-parameter', `Cannot validate argument on parameter 'NumberPattern'. "${p.NumberPattern}" is not a valid regular expression.`);
+      }
+      const gateways = p.OnlinePstnGatewayList.map((name) => {
+        const g = directRouting.gateways.find((x) => x.Fqdn === name.trim().toLowerCase());
+        if (!g) throw new TenantError('not-found', `The online PSTN gateway "${name}" was not found: pair it with New-CsOnlinePSTNGateway first.`);
+        return g.Fqdn;
+      });
+      const usages = p.OnlinePstnUsages.map((name) => this.pstnUsage(directRouting, name));
+      const route = { Name: p.Identity, NumberPattern: p.NumberPattern, OnlinePstnGatewayList: gateways, OnlinePstnUsages: usages, Priority: p.Priority ?? directRouting.voiceRoutes.length };
+      directRouting.voiceRoutes.push(route);
+      this.store.setDirectRouting(directRouting);
+      return [{ Identity: route.Name, NumberPattern: route.NumberPattern, OnlinePstnGatewayList: route.OnlinePstnGatewayList, OnlinePstnUsages: route.OnlinePstnUsages, Priority: route.Priority }];
+    },
+    'New-CsOnlineVoiceRoutingPolicy': (p) => {
+      const directRouting = this.store.directRouting();
+      const name = p.Identity.trim().replace(/^tag:/i, '');
+      if (name.toLowerCase() === 'global' || directRouting.voiceRoutingPolicies.some((v) => v.Name.toLowerCase() === name.toLowerCase())) throw new TenantError('cmdlet-error', `An object with Identity "Tag:${name}" already exists.`);
+      const policy = { Name: name, OnlinePstnUsages: p.OnlinePstnUsages.map((u) => this.pstnUsage(directRouting, u)), Description: p.Description ?? null };
+      directRouting.voiceRoutingPolicies.push(policy);
+      this.store.setDirectRouting(directRouting);
+      return [{ Identity: `Tag:${policy.Name}`, OnlinePstnUsages: policy.OnlinePstnUsages, Description: policy.Description }];
     },
     'Grant-CsOnlineVoiceRoutingPolicy': (p) => {
       const [row] = this.usersFor(p.Identity, { many: false });

@@ -53,9 +53,16 @@ export type SimPstnGateway = z.infer<typeof SimPstnGateway>;
 export const SimOnlineVoiceRoutingPolicy = z.object({ Name: z.string(), OnlinePstnUsages: z.array(z.string()), Description: z.string().nullable() });
 export type SimOnlineVoiceRoutingPolicy = z.infer<typeof SimOnlineVoiceRoutingPolicy>;
 
+/** An online voice route (New-CsOnlineVoiceRoute). */
+export const SimOnlineVoiceRoute = z.object({ Name: z.string(), NumberPattern: z.string(), OnlinePstnGatewayList: z.array(z.string()), OnlinePstnUsages: z.array(z.string()), Priority: z.number().int() });
+export type SimOnlineVoiceRoute = z.infer<typeof SimOnlineVoiceRoute>;
+
 /** The tenant's Direct Routing configuration; a tenant from before it has none. */
 export const SimDirectRouting = z.object({
   gateways: z.array(SimPstnGateway).default([]),
+  /** The Global list of PSTN usage names (Set-CsOnlinePstnUsage). */
+  pstnUsages: z.array(z.string()).default([]),
+  voiceRoutes: z.array(SimOnlineVoiceRoute).default([]),
   voiceRoutingPolicies: z.array(SimOnlineVoiceRoutingPolicy).default([]),
 });
 export type SimDirectRouting = z.infer<typeof SimDirectRouting>;
@@ -68,7 +75,7 @@ export const SimTenantState = z.object({
   sipDomains: z.array(SimSipDomain).default([]),
   sites: z.array(SimSite),
   users: z.array(SimUser),
-  directRouting: SimDirectRouting.default({ gateways: [], voiceRoutingPolicies: [] }),
+  directRouting: SimDirectRouting.default({ gateways: [], pstnUsages: [], voiceRoutes: [], voiceRoutingPolicies: [] }),
 });
 export type SimTenantState = z.infer<typeof SimTenantState>;
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { guidPattern, likePattern } from './identity';
 import type { Clause, parseFilter } from './filter';
-import type { SimSipDomain, SimSite, SimTenantState, SimUser } from './state';
+import { SimDirectRouting, type SimSipDomain, type SimSite, type SimTenantState, type SimUser } from './state';
 
 /** A stored account and its place in tenant order. */
 export interface Row {
@@ -211,7 +211,8 @@ export class SimStore {
   }
   /** SBCs and online voice routing policies; a database from before Direct Routing has none yet. */
   directRouting(): DirectRouting {
-    return this.setting<DirectRouting>('directRouting', { gateways: [], voiceRoutingPolicies: [] });
+    // Parsed, so a setting written before a list existed reads with that list empty.
+    return SimDirectRouting.parse(this.setting<unknown>('directRouting', {}));
   }
   setDirectRouting(directRouting: DirectRouting): void {
     this.q.putSetting.run('directRouting', JSON.stringify(directRouting));
