@@ -12,6 +12,8 @@ Set-StrictMode -Version 3.0
 $script:VoiceRoutingPolicies = @('InternationalCallsAllowed', 'InternationalCallsDisallowed')
 $script:MediationServerDepartment = 'HybridMediationServer'
 $script:FqdnPattern = [regex]::new('^(?=.{1,253}\z)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\z')
+# Set-CsPhoneNumberAssignment's -TelephoneNumber: E.164 with or without '+', never 'tel:' (the sim's pattern, /i).
+$script:PhoneNumberPattern = [regex]::new('^\+?([1-9][0-9]{6,14})(;ext=[0-9]{1,10})?\z', 'IgnoreCase, CultureInvariant')
 
 # Indexes of the users Skype for Business Online sees now (synced), in tenant order.
 function Select-StubSynced($Cache, [int[]]$Indexes) {
@@ -95,7 +97,7 @@ function ConvertTo-StubOnlineUser($Cache, $User) {
         # tenant with hybrid connectivity; BusinessVoice otherwise.
         VoicePolicy = if (-not $voice) { $null } elseif ($Cache.State.hybrid.PeerDestination -or $User.OnPremLineURI) { 'HybridVoice' } else { 'BusinessVoice' }
         OnPremLineURI = $User.OnPremLineURI; LineURI = $User.OnPremLineURI; FeatureTypes = [string[]]@($User.Licenses)
-        Department = $User['Department']
+        Department = $User['Department']; OnlineVoiceRoutingPolicy = $User['OnlineVoiceRoutingPolicy']
     }
     if ($env:SWITCHBOARD_STUB_PROFILE -eq 'teams-current') { $view.Remove('HostedVoiceMail'); $view.Remove('VoicePolicy') }
     return $view
@@ -477,12 +479,242 @@ function Get-MgUser {
     $row
 }
 
+# --- Direct Routing (MicrosoftTeams module: in both profiles) ---
+
+# Tenants seeded before Direct Routing have no SBCs and no online voice routing policies (directRouting in state.ts).
+function Get-StubDirectRouting($State) {
+    if ($null -eq $State['directRouting']) { $State['directRouting'] = @{} }
+    $dr = $State['directRouting']
+    if ($null -eq $dr['gateways']) { $dr['gateways'] = @() }
+    if ($null -eq $dr['voiceRoutingPolicies']) { $dr['voiceRoutingPolicies'] = @() }
+    return $dr
+}
+
+function ConvertTo-StubGateway($Gateway) {
+    # tenant.json reads numbers back as Int64: the cmdlet's properties are Int32.
+    $max = $Gateway['MaxConcurrentSessions']
+    [pscustomobject][ordered]@{
+        Identity = $Gateway.Fqdn; Fqdn = $Gateway.Fqdn; SipSignalingPort = [int]$Gateway.SipSignalingPort
+        MaxConcurrentSessions = if ($null -eq $max) { $null } else { [int]$max }; Enabled = [bool]$Gateway.Enabled
+    }
+}
+
+# A policy as Grant-* and Get-* name it: "Name" or "Tag:Name", any case; 'Global' (the string) is the tenant default.
+function Find-StubOnlineVoiceRoutingPolicy($State, [string]$Name) {
+    $wanted = $Name.Trim($script:JsTrimChars)
+    if ($wanted.StartsWith('tag:', [StringComparison]::OrdinalIgnoreCase)) { $wanted = $wanted.Substring(4) }
+    $wanted = $wanted.ToLowerInvariant()
+    if ($wanted -ceq 'global') { return 'Global' }
+    foreach ($v in @((Get-StubDirectRouting $State).voiceRoutingPolicies)) {
+        if ($null -ne $v -and ([string]$v.Name).ToLowerInvariant() -ceq $wanted) { return $v }
+    }
+    return $null
+}
+
+function ConvertTo-StubOnlineVoiceRoutingPolicy($Policy) {
+    # [string[]]: OnlinePstnUsages stays a JSON array with zero or one element.
+    if ($Policy -is [string]) { return [pscustomobject][ordered]@{ Identity = 'Global'; OnlinePstnUsages = [string[]]@(); Description = $null } }
+    [pscustomobject][ordered]@{ Identity = "Tag:$($Policy.Name)"; OnlinePstnUsages = [string[]]@($Policy.OnlinePstnUsages); Description = $Policy['Description'] }
+}
+
+# A parameter set the real cmdlet has but Switchboard never uses: bound as the real module binds it, then refused
+# plainly rather than half done.
+function New-StubNotImplementedError([string]$Cmdlet, [string]$What) {
+    New-StubError "The stand-in module does not implement $Cmdlet $What." 'NotImplemented' 'NotImplementedInStandIn' $Cmdlet
+}
+
+# Not in cmdlet-signatures.json: the read-back for New-CsOnlinePSTNGateway (MicrosoftTeams 3.x signature).
+function Get-CsOnlinePSTNGateway {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', PositionalBinding = $false)]
+    param(
+        [Parameter(Position = 0, ParameterSetName = 'Identity')][string]$Identity,
+        [Parameter(ParameterSetName = 'Filter')][string]$Filter,
+        [switch]$LocalStore
+    )
+    Assert-StubReady $PSCmdlet
+    $c = Invoke-StubLocked { Sync-StubState }
+    $gateways = @((Get-StubDirectRouting $c.State).gateways)
+    if ($PSBoundParameters.ContainsKey('Identity')) {
+        $wanted = $Identity.Trim($script:JsTrimChars).ToLowerInvariant()
+        $gateways = @($gateways | Where-Object { $_.Fqdn.ToLowerInvariant() -ceq $wanted } | Select-Object -First 1)
+        if ($gateways.Count -eq 0) { $PSCmdlet.ThrowTerminatingError((New-StubError "Couldn't find object `"$Identity`". Please check your parameters and try again." 'ObjectNotFound' 'GatewayNotFound' $Identity)) }
+    }
+    elseif ($PSBoundParameters.ContainsKey('Filter')) {
+        # The sim has no -Filter here; the real one takes a wildcard on Identity.
+        $re = Get-StubLikePattern $Filter
+        $gateways = @($gateways | Where-Object { $re.IsMatch($_.Fqdn) })
+    }
+    foreach ($g in $gateways) { ConvertTo-StubGateway $g }
+}
+
+function New-CsOnlinePSTNGateway {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess, PositionalBinding = $false)]
+    param(
+        # The Identity set names the SBC by -Identity, which must equal its FQDN; Switchboard uses -Fqdn.
+        [Parameter(Mandatory, Position = 0, ParameterSetName = 'Identity')][string]$Identity,
+        [Parameter(Mandatory, ParameterSetName = 'ParentAndRelativeKey')][string]$Fqdn,
+        [Parameter(Mandatory)][int]$SipSignalingPort,
+        [string]$BypassMode, [string]$Description, [bool]$Enabled, [string]$FailoverResponseCodes, [int]$FailoverTimeSeconds,
+        [bool]$ForwardCallHistory, [bool]$ForwardPai, [bool]$GatewayLbrEnabledUserOverride, [string]$GatewaySiteId,
+        [bool]$GatewaySiteLbrEnabled, [string]$IPAddressVersion, [object]$InboundPstnNumberTranslationRules,
+        [object]$InboundTeamsNumberTranslationRules, [int]$MaxConcurrentSessions, [bool]$MediaBypass,
+        [string]$MediaRelayRoutingLocationOverride, [object]$OutboundPstnNumberTranslationRules,
+        [object]$OutboundTeamsNumberTranslationRules, [bool]$PidfLoSupported, [string]$ProxySbc, [bool]$SendSipOptions
+    )
+    Assert-StubReady $PSCmdlet
+    $bound = $PSBoundParameters
+    $name, $given = if ($PSCmdlet.ParameterSetName -eq 'Identity') { 'Identity', $Identity } else { 'Fqdn', $Fqdn }
+    $sbc = $given.Trim($script:JsTrimChars)
+    if (-not $script:FqdnPattern.IsMatch($sbc)) {
+        $PSCmdlet.ThrowTerminatingError((New-StubError "Cannot validate argument on parameter '$name'. `"$given`" is not a valid fully qualified domain name." 'InvalidArgument' 'InvalidFqdn' $given))
+    }
+    $gateway = Invoke-StubLocked {
+        $c = Sync-StubState
+        # Direct Routing pairs an SBC only under a domain registered in the tenant, never *.onmicrosoft.com.
+        $domain = $sbc.Substring($sbc.IndexOf('.') + 1).ToLowerInvariant()
+        $registered = @($c.State['sipDomains'] | Where-Object { $null -ne $_ -and ([string]$_.Name).ToLowerInvariant() -ceq $domain }).Count -gt 0
+        if (-not $registered -or $domain.EndsWith('.onmicrosoft.com', [StringComparison]::Ordinal)) {
+            $PSCmdlet.ThrowTerminatingError((New-StubError "Cannot pair `"$sbc`": its domain $domain is not a domain registered in this tenant (*.onmicrosoft.com domains cannot be used)." 'InvalidOperation' 'DomainNotRegistered' $given))
+        }
+        $dr = Get-StubDirectRouting $c.State
+        foreach ($g in @($dr.gateways)) {
+            if ($g.Fqdn.ToLowerInvariant() -ceq $sbc.ToLowerInvariant()) {
+                $PSCmdlet.ThrowTerminatingError((New-StubError "An object with Identity `"$sbc`" already exists." 'InvalidOperation' 'GatewayExists' $given))
+            }
+        }
+        # Created disabled unless -Enabled is given, as the cmdlet documents.
+        $new = [ordered]@{
+            Fqdn = $sbc.ToLowerInvariant(); SipSignalingPort = $SipSignalingPort
+            MaxConcurrentSessions = if ($bound.ContainsKey('MaxConcurrentSessions')) { $MaxConcurrentSessions } else { $null }
+            Enabled = $Enabled
+        }
+        $dr['gateways'] = @($dr.gateways) + @($new)
+        Save-StubTenant $c
+        $new
+    }
+    ConvertTo-StubGateway $gateway
+}
+
+# Only the Assignment set (-Identity -TelephoneNumber -NumberType) is implemented; the others bind as they do for
+# the real cmdlet (the doc marks LocationUpdate the default) and are then refused.
+function Set-CsPhoneNumberAssignment {
+    [CmdletBinding(DefaultParameterSetName = 'LocationUpdate', PositionalBinding = $false)]
+    param(
+        [Parameter(Mandatory, ParameterSetName = 'LocationUpdate')]
+        [Parameter(Mandatory, ParameterSetName = 'NetworkSiteUpdate')]
+        [Parameter(Mandatory, ParameterSetName = 'ReverseNumberLookupUpdate')]
+        [Parameter(Mandatory, ParameterSetName = 'Assignment')][string]$TelephoneNumber,
+        [Parameter(Mandatory, ParameterSetName = 'LocationUpdate')][Parameter(ParameterSetName = 'Assignment')][string]$LocationId,
+        [Parameter(Mandatory, ParameterSetName = 'NetworkSiteUpdate')][Parameter(ParameterSetName = 'Assignment')][string]$NetworkSiteId,
+        [Parameter(Mandatory, ParameterSetName = 'ReverseNumberLookupUpdate')][Parameter(ParameterSetName = 'Assignment')][string]$ReverseNumberLookup,
+        [Parameter(Mandatory, ParameterSetName = 'Assignment')][Parameter(Mandatory, ParameterSetName = 'Attribute')][string]$Identity,
+        [Parameter(Mandatory, ParameterSetName = 'Assignment')][string]$NumberType,
+        [Parameter(ParameterSetName = 'Assignment')][string]$AssignmentCategory,
+        [Parameter(ParameterSetName = 'Assignment')][switch]$Notify,
+        [Parameter(Mandatory, ParameterSetName = 'Attribute')][bool]$EnterpriseVoiceEnabled,
+        # Microsoft.Teams.ConfigAPI.Cmdlets.Generated.Runtime.SendAsyncStep[] in the real module, which is not loaded here.
+        [object[]]$HttpPipelinePrepend
+    )
+    Assert-StubReady $PSCmdlet
+    if ($PSCmdlet.ParameterSetName -ne 'Assignment') {
+        $PSCmdlet.ThrowTerminatingError((New-StubNotImplementedError 'Set-CsPhoneNumberAssignment' "parameter set $($PSCmdlet.ParameterSetName) (only Assignment: -Identity -TelephoneNumber -NumberType)"))
+    }
+    $m = $script:PhoneNumberPattern.Match($TelephoneNumber.Trim($script:JsTrimChars))
+    if (-not $m.Success) {
+        $PSCmdlet.ThrowTerminatingError((New-StubError "Cannot validate argument on parameter 'TelephoneNumber'. `"$TelephoneNumber`" is not a phone number in E.164 form such as +14255551297 (no tel: prefix)." 'InvalidArgument' 'InvalidTelephoneNumber' $TelephoneNumber))
+    }
+    $digits = $m.Groups[1].Value
+    # Stored as the sim stores it, in OnPremLineURI, so the line URI index and -Filter on LineURI see it.
+    $uri = "tel:+$digits" + $m.Groups[2].Value.ToLowerInvariant()
+    Invoke-StubLocked {
+        $c = Sync-StubState
+        $i = (Get-StubUsersFor $PSCmdlet $c $Identity)[0]
+        $u = Get-StubUser $c $i
+        if (-not (@($u.Licenses) -contains 'PhoneSystem')) {
+            $PSCmdlet.ThrowTerminatingError((New-StubError "User `"$($u.UserPrincipalName)`" is not licensed for Phone System. Assign an E5 licence or the Phone System add-on first." 'InvalidOperation' 'NotLicensed' $Identity))
+        }
+        # Calling Plan and Operator Connect numbers come from the tenant's number inventory, which this tenant does not hold.
+        if ($NumberType -ne 'DirectRouting') {
+            $PSCmdlet.ThrowTerminatingError((New-StubError "The number +$digits is not in this tenant's $NumberType telephone number inventory." 'InvalidOperation' 'NumberNotInInventory' $TelephoneNumber))
+        }
+        if ($c.Index.line.ContainsKey($uri)) {
+            foreach ($j in $c.Index.line[$uri]) {
+                if ($j -eq $i) { continue }
+                $PSCmdlet.ThrowTerminatingError((New-StubError "The number +$digits is already assigned to $($c.Users[$j].UserPrincipalName)." 'InvalidOperation' 'NumberInUse' $TelephoneNumber))
+            }
+        }
+        $u.OnPremLineURI = $uri
+        $u.NumberType = 'DirectRouting'
+        $u.EnterpriseVoiceEnabled = $true
+        # Save-StubUsers moves the user's entry in the line URI index.
+        Save-StubUsers $c @($i)
+    }
+}
+
+# Not in cmdlet-signatures.json: the policies Grant-CsOnlineVoiceRoutingPolicy may name (MicrosoftTeams 3.x signature).
+function Get-CsOnlineVoiceRoutingPolicy {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', PositionalBinding = $false)]
+    param(
+        [Parameter(Position = 0, ParameterSetName = 'Identity')][string]$Identity,
+        [Parameter(ParameterSetName = 'Filter')][string]$Filter,
+        [switch]$LocalStore
+    )
+    Assert-StubReady $PSCmdlet
+    $c = Invoke-StubLocked { Sync-StubState }
+    if ($PSBoundParameters.ContainsKey('Identity')) {
+        $found = Find-StubOnlineVoiceRoutingPolicy $c.State $Identity
+        if ($null -eq $found) { $PSCmdlet.ThrowTerminatingError((New-StubError "Couldn't find object `"$Identity`". Please check your parameters and try again." 'ObjectNotFound' 'PolicyNotFound' $Identity)) }
+        return ConvertTo-StubOnlineVoiceRoutingPolicy $found
+    }
+    # Global first, then each policy in tenant order.
+    $views = @(ConvertTo-StubOnlineVoiceRoutingPolicy 'Global') + @(foreach ($v in @((Get-StubDirectRouting $c.State).voiceRoutingPolicies)) { if ($null -ne $v) { ConvertTo-StubOnlineVoiceRoutingPolicy $v } })
+    if ($PSBoundParameters.ContainsKey('Filter')) {
+        # The sim has no -Filter here; the real one takes a wildcard on Identity, e.g. "Tag:*".
+        $re = Get-StubLikePattern $Filter
+        $views = @($views | Where-Object { $re.IsMatch($_.Identity) })
+    }
+    $views
+}
+
+function Grant-CsOnlineVoiceRoutingPolicy {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess, PositionalBinding = $false)]
+    param(
+        [Parameter(Position = 0, ParameterSetName = 'Identity')][string]$Identity,
+        [Parameter(Mandatory, Position = 0, ParameterSetName = 'GrantToGroup')][string]$Group,
+        # $null unassigns the per-user policy (reverts to Global). [string] turns $null, like an unbound value, into ''.
+        [Parameter(Position = 1)][AllowNull()][AllowEmptyString()][string]$PolicyName,
+        [Parameter(ParameterSetName = 'GrantToTenant')][switch]$Global,
+        [Parameter(ParameterSetName = 'GrantToGroup')][int]$Rank,
+        [switch]$PassThru
+    )
+    Assert-StubReady $PSCmdlet
+    # Without -Identity the real cmdlet grants tenant-wide; that and -Group are not modelled.
+    if ($PSCmdlet.ParameterSetName -ne 'Identity' -or -not $PSBoundParameters.ContainsKey('Identity')) {
+        $PSCmdlet.ThrowTerminatingError((New-StubNotImplementedError 'Grant-CsOnlineVoiceRoutingPolicy' 'tenant-wide or group grants (only -Identity)'))
+    }
+    Invoke-StubLocked {
+        $c = Sync-StubState
+        $i = (Get-StubUsersFor $PSCmdlet $c $Identity)[0]
+        $policy = $null
+        if (-not [string]::IsNullOrEmpty($PolicyName)) {
+            $found = Find-StubOnlineVoiceRoutingPolicy $c.State $PolicyName
+            if ($null -eq $found) { $PSCmdlet.ThrowTerminatingError((New-StubError "Cannot find OnlineVoiceRoutingPolicy `"$PolicyName`"." 'ObjectNotFound' 'PolicyNotFound' $PolicyName)) }
+            # Granting Global is the same as unassigning: the user falls back to it.
+            if ($found -isnot [string]) { $policy = $found.Name }
+        }
+        (Get-StubUser $c $i).OnlineVoiceRoutingPolicy = $policy
+        Save-StubUsers $c @($i)
+    }
+}
+
 # A current host has no MSOnline module: Set-MsolUser is then simply not there (CommandNotFoundException).
 $script:Exported = @(
     'Connect-MicrosoftTeams', 'Get-CsOnlineUser', 'Set-CsUser', 'Get-CsUserPstnSettings', 'Set-CsUserPstnSettings',
     'Grant-CsVoiceRoutingPolicy', 'Get-CsTenantHybridConfiguration', 'Set-CsTenantHybridConfiguration', 'Get-CsHybridPSTNSite',
     'Get-CsTenantFederationConfiguration', 'Set-CsTenantFederationConfiguration', 'Get-CsOnlineSipDomain',
-    'Get-CsHybridMediationServer', 'Set-CsHybridMediationServer', 'Update-MgUser', 'Get-MgUser'
+    'Get-CsHybridMediationServer', 'Set-CsHybridMediationServer', 'Update-MgUser', 'Get-MgUser',
+    'Get-CsOnlinePSTNGateway', 'New-CsOnlinePSTNGateway', 'Set-CsPhoneNumberAssignment', 'Get-CsOnlineVoiceRoutingPolicy',
+    'Grant-CsOnlineVoiceRoutingPolicy'
 )
 if ($env:SWITCHBOARD_STUB_PROFILE -ne 'teams-current') { $script:Exported += 'Set-MsolUser' }
 Export-ModuleMember -Function $script:Exported

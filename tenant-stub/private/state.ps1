@@ -9,8 +9,8 @@
 #                          the seed was loaded; one line of JSON, written to a temporary file and renamed over.
 #     changes.log          one line "<n>" per user write, appended before users/<n>.json is replaced, and one line
 #                          "tenant" per write of tenant.json.
-#     tenant.json          the tenant-wide settings (hybrid, federation, ...: the seed without its users) once a
-#                          cmdlet changed one.
+#     tenant.json          the tenant-wide settings (hybrid, federation, directRouting, ...: the seed without its
+#                          users) once a cmdlet changed one.
 #
 # Why: re-serialising and rewriting a 1,000-user document on every Set-CsUser cost tens of milliseconds. Now a write
 # is one small file and one appended line; each process keeps the parsed tenant, and under the lock it stats the

@@ -27,10 +27,27 @@ const calls: { call: string; errorId: RegExp }[] = [
   { call: 'Update-MgUser -Department Sales', errorId: /^MissingMandatoryParameter,Update-MgUser$/ },
   { call: 'Update-MgUser -UserId bob.smith@contoso.com -Departement Sales', errorId: /^NamedParameterNotFound,Update-MgUser$/ },
   { call: 'Get-MgUser -UserId bob.smith@contoso.com -Filter x', errorId: /^NamedParameterNotFound,Get-MgUser$/ },
+  // Direct Routing: -SipSignalingPort is mandatory in both sets; -Identity and -Fqdn name the SBC in different sets.
+  { call: 'New-CsOnlinePSTNGateway -Fqdn sbc1.contoso.com', errorId: /^MissingMandatoryParameter,New-CsOnlinePSTNGateway$/ },
+  { call: 'New-CsOnlinePSTNGateway -Fqdn sbc1.contoso.com -SipSignalingPort five', errorId: /^ParameterArgumentTransformationError,New-CsOnlinePSTNGateway$/ },
+  { call: 'New-CsOnlinePSTNGateway -Fqdn sbc1.contoso.com -SipSignalingPort 5061 -Port 5061', errorId: /^NamedParameterNotFound,New-CsOnlinePSTNGateway$/ },
+  { call: 'New-CsOnlinePSTNGateway -Identity sbc1.contoso.com -Fqdn sbc1.contoso.com -SipSignalingPort 5061', errorId: /^AmbiguousParameterSet,New-CsOnlinePSTNGateway$/ },
+  // The Assignment set needs -NumberType; -EnterpriseVoiceEnabled is the Attribute set's, -HostedVoiceMail is gone; no positional binding.
+  { call: 'Set-CsPhoneNumberAssignment -Identity bob.smith@contoso.com -TelephoneNumber +14255550123', errorId: /^MissingMandatoryParameter,Set-CsPhoneNumberAssignment$/ },
+  { call: 'Set-CsPhoneNumberAssignment -Identity bob.smith@contoso.com -TelephoneNumber +14255550123 -NumberType DirectRouting -EnterpriseVoiceEnabled $true', errorId: /^AmbiguousParameterSet,Set-CsPhoneNumberAssignment$/ },
+  { call: 'Set-CsPhoneNumberAssignment -Identity bob.smith@contoso.com -TelephoneNumber +14255550123 -NumberType DirectRouting -HostedVoiceMail $true', errorId: /^NamedParameterNotFound,Set-CsPhoneNumberAssignment$/ },
+  { call: 'Set-CsPhoneNumberAssignment bob.smith@contoso.com +14255550123 DirectRouting', errorId: /^PositionalParameterNotFound,Set-CsPhoneNumberAssignment$/ },
+  { call: 'Grant-CsOnlineVoiceRoutingPolicy -Identity bob.smith@contoso.com -PolicyName x -Global', errorId: /^AmbiguousParameterSet,Grant-CsOnlineVoiceRoutingPolicy$/ },
+  { call: "Get-CsOnlineVoiceRoutingPolicy -Identity Global -Filter 'Tag:*'", errorId: /^AmbiguousParameterSet,Get-CsOnlineVoiceRoutingPolicy$/ },
+  { call: 'Get-CsOnlinePSTNGateway -Fqdn sbc1.contoso.com', errorId: /^NamedParameterNotFound,Get-CsOnlinePSTNGateway$/ },
+  // A set the real cmdlet has and Switchboard never uses binds, and the stand-in then says it does not model it.
+  { call: 'Set-CsPhoneNumberAssignment -Identity bob.smith@contoso.com -EnterpriseVoiceEnabled $true', errorId: /^NotImplementedInStandIn,Set-CsPhoneNumberAssignment$/ },
   // The right names and types bind, and the cmdlet runs.
   { call: 'Get-CsOnlineSipDomain -DomainStatus enabled', errorId: /^ok$/ },
   { call: 'Set-CsTenantFederationConfiguration -SharedSipAddressSpace $true', errorId: /^ok$/ },
   { call: 'Get-MgUser -UserId bob.smith@contoso.com', errorId: /^ok$/ },
+  { call: 'New-CsOnlinePSTNGateway -Fqdn sbc1.contoso.com -SipSignalingPort 5061 -MediaBypass $true -FailoverTimeSeconds 10', errorId: /^ok$/ },
+  { call: 'Grant-CsOnlineVoiceRoutingPolicy -Identity bob.smith@contoso.com -PolicyName $null', errorId: /^ok$/ },
 ];
 
 describe('the stand-in module under PowerShell\'s binder', function () {
