@@ -112,6 +112,9 @@ describe('Direct Routing, as a conversation', () => {
     const alex = chat.sim.snapshot().users.find((u) => u.UserPrincipalName === 'alex.vance@contoso.com')!;
     assert.deepEqual([alex.HybridPSTNSite, alex.VoiceRoutingPolicy, alex.OnPremLineURI, alex.NumberType, alex.OnlineVoiceRoutingPolicy], [null, null, 'tel:+14255550111', 'DirectRouting', 'US-Unrestricted']);
 
+    const [status] = await chat.say(alice, 'status Alex Vance');
+    assert.equal(status!.text, 'Alex Vance: EnterpriseVoiceEnabled True, LineURI tel:+14255550111, OnlineVoiceRoutingPolicy US-Unrestricted (on Direct Routing)');
+    assert.match(cardText(cardOf(status)), /HybridPSTNSite\n\(none\), as Direct Routing has it/);
     const [again] = await chat.say(alice, 'move Alex Vance to direct routing policy US-Unrestricted');
     assert.equal(again!.text, 'Alex Vance (alex.vance@contoso.com) is not on a Cloud Connector site and already has +14255550111 with US-Unrestricted: nothing to do.');
     const [notCce] = await chat.say(alice, 'move Bob Kelly to direct routing policy US-Unrestricted');

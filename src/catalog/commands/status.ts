@@ -65,6 +65,37 @@ export const status = defineCommand<{ user: string }>({
     }
     const voice = user.EnterpriseVoiceEnabled === true;
     const line = user.LineURI ?? user.OnPremLineURI;
+    // A user granted an online voice routing policy is on Direct Routing: judged by that end state
+    // (cce-and-cmdlets.md 4.1: no PSTN site, no legacy VoicePolicy, the policy "has a value").
+    const onlinePolicy = typeof user.OnlineVoiceRoutingPolicy === 'string' && user.OnlineVoiceRoutingPolicy ? user.OnlineVoiceRoutingPolicy : undefined;
+    if (onlinePolicy) {
+      const drFacts: Fact[] = [
+        hasPhoneSystem(user)
+          ? { name: 'Licence', value: `Phone System (${(user.FeatureTypes ?? []).join(', ')})`, verdict: 'pass' }
+          : { name: 'Licence', value: user.FeatureTypes?.length ? `${user.FeatureTypes.join(', ')}: no Phone System` : '(none)', verdict: 'fail', fix: `${licenceAdvice[0]!.toUpperCase()}${licenceAdvice.slice(1)}.` },
+        { name: 'EnterpriseVoiceEnabled', value: shown(user.EnterpriseVoiceEnabled), verdict: voice ? 'pass' : 'fail', ...(voice ? {} : { fix: `assign number <E.164> to ${upn} policy ${onlinePolicy}` }) },
+        line ? { name: 'LineURI', value: line, verdict: 'pass' } : { name: 'LineURI', value: '(none): no business number', verdict: 'fail', fix: `assign number <E.164> to ${upn} policy ${onlinePolicy}` },
+        { name: 'OnlineVoiceRoutingPolicy', value: onlinePolicy, verdict: 'pass' },
+        site === undefined
+          ? { name: 'HybridPSTNSite', value: 'could not be read', verdict: 'warn' }
+          : site
+            ? { name: 'HybridPSTNSite', value: `${String(site)}: still set on a Direct Routing user`, verdict: 'warn', fix: `move ${upn} to direct routing policy ${onlinePolicy}` }
+            : { name: 'HybridPSTNSite', value: '(none), as Direct Routing has it', verdict: 'pass' },
+      ];
+      const drFailing = drFacts.filter((f) => f.verdict === 'fail' || f.verdict === 'warn');
+      return {
+        text: `${user.DisplayName}: ${drFacts.slice(1, 4).map((f) => `${f.name} ${f.value}`).join(', ')} (${drFailing.length ? `to fix: ${drFailing.map((f) => f.name).join(', ')}` : 'on Direct Routing'})`,
+        card: renderCard('user-status', {
+          target: `${user.DisplayName} (${upn})`,
+          moduleVersion: description.moduleVersion,
+          summary: drFailing.length ? `${drFailing.length} item${drFailing.length === 1 ? '' : 's'} to fix for Direct Routing` : 'On Direct Routing',
+          summaryColor: drFailing.some((f) => f.verdict === 'fail') ? 'Attention' : drFailing.length ? 'Warning' : 'Good',
+          facts: drFacts.map((f) => ({ name: `${marks[f.verdict]} ${f.name}`, value: f.value })),
+          fixes: drFailing.filter((f) => f.fix).map((f) => ({ text: `${f.name}: ${f.fix}` })),
+          notes: [...notes, { text: 'Voicemail needs no setting on Direct Routing, and VoicePolicy is a Skype for Business Online property it does not use.' }],
+        }),
+      };
+    }
     const facts: Fact[] = [
       hasPhoneSystem(user)
         ? { name: 'Licence', value: `Phone System (${(user.FeatureTypes ?? []).join(', ')})`, verdict: 'pass' }
