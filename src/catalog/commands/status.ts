@@ -65,14 +65,15 @@ export const status = defineCommand<{ user: string }>({
     }
     const voice = user.EnterpriseVoiceEnabled === true;
     const line = user.LineURI ?? user.OnPremLineURI;
+    const licence: Fact = hasPhoneSystem(user)
+      ? { name: 'Licence', value: `Phone System (${(user.FeatureTypes ?? []).join(', ')})`, verdict: 'pass' }
+      : { name: 'Licence', value: user.FeatureTypes?.length ? `${user.FeatureTypes.join(', ')}: no Phone System` : '(none)', verdict: 'fail', fix: `${licenceAdvice[0]!.toUpperCase()}${licenceAdvice.slice(1)}.` };
     // A user granted an online voice routing policy is on Direct Routing: judged by that end state
     // (cce-and-cmdlets.md 4.1: no PSTN site, no legacy VoicePolicy, the policy "has a value").
     const onlinePolicy = typeof user.OnlineVoiceRoutingPolicy === 'string' && user.OnlineVoiceRoutingPolicy ? user.OnlineVoiceRoutingPolicy : undefined;
     if (onlinePolicy) {
       const drFacts: Fact[] = [
-        hasPhoneSystem(user)
-          ? { name: 'Licence', value: `Phone System (${(user.FeatureTypes ?? []).join(', ')})`, verdict: 'pass' }
-          : { name: 'Licence', value: user.FeatureTypes?.length ? `${user.FeatureTypes.join(', ')}: no Phone System` : '(none)', verdict: 'fail', fix: `${licenceAdvice[0]!.toUpperCase()}${licenceAdvice.slice(1)}.` },
+        licence,
         { name: 'EnterpriseVoiceEnabled', value: shown(user.EnterpriseVoiceEnabled), verdict: voice ? 'pass' : 'fail', ...(voice ? {} : { fix: `assign number <E.164> to ${upn} policy ${onlinePolicy}` }) },
         line ? { name: 'LineURI', value: line, verdict: 'pass' } : { name: 'LineURI', value: '(none): no business number', verdict: 'fail', fix: `assign number <E.164> to ${upn} policy ${onlinePolicy}` },
         { name: 'OnlineVoiceRoutingPolicy', value: onlinePolicy, verdict: 'pass' },
@@ -97,9 +98,7 @@ export const status = defineCommand<{ user: string }>({
       };
     }
     const facts: Fact[] = [
-      hasPhoneSystem(user)
-        ? { name: 'Licence', value: `Phone System (${(user.FeatureTypes ?? []).join(', ')})`, verdict: 'pass' }
-        : { name: 'Licence', value: user.FeatureTypes?.length ? `${user.FeatureTypes.join(', ')}: no Phone System` : '(none)', verdict: 'fail', fix: `${licenceAdvice[0]!.toUpperCase()}${licenceAdvice.slice(1)}.` },
+      licence,
       { name: 'EnterpriseVoiceEnabled', value: shown(user.EnterpriseVoiceEnabled), verdict: voice ? 'pass' : 'fail', ...(voice ? {} : { fix: `enable voice for ${upn} number <E.164>` }) },
       user.HostedVoiceMail === undefined
         ? { name: 'HostedVoiceMail', value: shown(undefined), verdict: 'info' }
