@@ -36,6 +36,11 @@ export async function readDirectRouting(ctx: Pick<ReadContext, 'tenant'>, subjec
   };
 }
 
+/** The tenant's own online voice routing policies by name (Global aside, which every tenant has). */
+export async function policyNames(ctx: Pick<ReadContext, 'tenant'>): Promise<string[]> {
+  return (await ctx.tenant.run('Get-CsOnlineVoiceRoutingPolicy', {})).output.map((p) => p.Identity.replace(/^tag:/i, '')).filter((n) => n.toLowerCase() !== 'global');
+}
+
 /** The policy as the tenant names it, or a refusal that lists the ones there are. */
 export async function findVoiceRoutingPolicy(ctx: Pick<ReadContext, 'tenant'>, name: string): Promise<string> {
   try {
@@ -44,7 +49,7 @@ export async function findVoiceRoutingPolicy(ctx: Pick<ReadContext, 'tenant'>, n
   } catch (err) {
     if (!(err instanceof TenantError && err.kind === 'not-found')) throw err;
   }
-  const all = (await ctx.tenant.run('Get-CsOnlineVoiceRoutingPolicy', {})).output.map((p) => p.Identity.replace(/^tag:/i, '')).filter((n) => n.toLowerCase() !== 'global');
+  const all = await policyNames(ctx);
   throw new Refusal('invalid-input', `There is no online voice routing policy named "${name}" (${all.length ? `the tenant has: ${all.join(', ')}` : 'the tenant has none yet'}).`);
 }
 
@@ -80,7 +85,7 @@ export const assignNumber = defineCommand<Input>({
 
   async formData(ctx, input) {
     const user = input.user ? await readUser(ctx, input.user) : undefined;
-    const policies = (await ctx.tenant.run('Get-CsOnlineVoiceRoutingPolicy', {})).output.map((p) => p.Identity.replace(/^tag:/i, '')).filter((n) => n.toLowerCase() !== 'global');
+    const policies = await policyNames(ctx);
     return {
       user: user?.UserPrincipalName ?? input.user ?? '',
       number: input.number?.replace(/^tel:/, '') ?? '',

@@ -14,7 +14,7 @@ import { Refusal } from '../../errors';
 import { defineCommand, type ChangeCommand } from '../command';
 import { describeUser, planChanges, readUser, UserIdentity } from '../fields';
 import { callStep, makePlan, numberLock } from '../plans';
-import { directRoutingSteps, findVoiceRoutingPolicy, PolicyName, readDirectRouting } from './assign-number';
+import { directRoutingSteps, findVoiceRoutingPolicy, policyNames, PolicyName, readDirectRouting } from './assign-number';
 
 const Input = z.object({ user: UserIdentity, policy: PolicyName });
 type Input = z.infer<typeof Input>;
@@ -46,7 +46,7 @@ export const moveToDirectRouting = defineCommand<Input>({
 
   async formData(ctx, input) {
     const user = input.user ? await readUser(ctx, input.user) : undefined;
-    const policies = (await ctx.tenant.run('Get-CsOnlineVoiceRoutingPolicy', {})).output.map((p) => p.Identity.replace(/^tag:/i, '')).filter((n) => n.toLowerCase() !== 'global');
+    const policies = await policyNames(ctx);
     return {
       user: user?.UserPrincipalName ?? input.user ?? '',
       number: user ? (user.LineURI ?? user.OnPremLineURI ?? '(none)').replace(/^tel:/, '') : '',
