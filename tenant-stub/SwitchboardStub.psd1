@@ -12,7 +12,8 @@
         'Get-CsTenantFederationConfiguration', 'Set-CsTenantFederationConfiguration', 'Get-CsOnlineSipDomain',
         'Get-CsHybridMediationServer', 'Set-CsHybridMediationServer', 'Set-MsolUser', 'Update-MgUser', 'Get-MgUser',
         'Get-CsOnlinePSTNGateway', 'New-CsOnlinePSTNGateway', 'Set-CsPhoneNumberAssignment', 'Get-CsOnlineVoiceRoutingPolicy',
-        'Grant-CsOnlineVoiceRoutingPolicy'
+        'Grant-CsOnlineVoiceRoutingPolicy', 'Get-CsOnlinePstnUsage', 'Set-CsOnlinePstnUsage', 'Get-CsOnlineVoiceRoute', 'New-CsOnlineVoiceRoute',
+        'New-CsOnlineVoiceRoutingPolicy'
     )
     CmdletsToExport   = @()
     VariablesToExport = @()

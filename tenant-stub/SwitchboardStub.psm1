@@ -485,8 +485,10 @@ function Get-MgUser {
 function Get-StubDirectRouting($State) {
     if ($null -eq $State['directRouting']) { $State['directRouting'] = @{} }
     $dr = $State['directRouting']
-    if ($null -eq $dr['gateways']) { $dr['gateways'] = @() }
-    if ($null -eq $dr['voiceRoutingPolicies']) { $dr['voiceRoutingPolicies'] = @() }
+    # Each list defaults on its own, and writers replace only their own list: the others are saved as they were.
+    foreach ($list in @('gateways', 'pstnUsages', 'voiceRoutes', 'voiceRoutingPolicies')) {
+        if ($null -eq $dr[$list]) { $dr[$list] = @() }
+    }
     return $dr
 }
 
@@ -707,6 +709,207 @@ function Grant-CsOnlineVoiceRoutingPolicy {
     }
 }
 
+# A route or policy may only name a usage of the Global list, in its stored spelling (pstnUsage in simulated-tenant.ts).
+function Resolve-StubPstnUsage([Management.Automation.PSCmdlet]$Cmdlet, $DirectRouting, [string]$Name) {
+    $wanted = $Name.Trim($script:JsTrimChars).ToLowerInvariant()
+    foreach ($u in @($DirectRouting.pstnUsages)) { if (([string]$u).ToLowerInvariant() -ceq $wanted) { return [string]$u } }
+    $Cmdlet.ThrowTerminatingError((New-StubError "The PSTN usage `"$Name`" is not in the Global list: add it with Set-CsOnlinePstnUsage first." 'ObjectNotFound' 'PstnUsageNotFound' $Name))
+}
+
+# The names a list parameter (-OnlinePstnUsages, -OnlinePstnGatewayList: <Object>, a PSListModifier to the real
+# module) carries when it creates an object: a list, one name, or @{Add=...} / @{Replace=...}; @{Remove=...} on an
+# object that does not exist yet is refused.
+function ConvertTo-StubNameList([Management.Automation.PSCmdlet]$Cmdlet, [string]$Parameter, $Value) {
+    if ($null -eq $Value) { return , ([string[]]@()) }
+    if ($Value -is [Collections.IDictionary]) {
+        $names = [Collections.Generic.List[string]]::new()
+        foreach ($key in $Value.Keys) {
+            $op = ([string]$key).ToLowerInvariant()
+            if ($op -cne 'add' -and $op -cne 'replace') {
+                $Cmdlet.ThrowTerminatingError((New-StubError "Cannot bind parameter '$Parameter': a new object's list takes Add or Replace, not `"$key`"." 'InvalidArgument' 'InvalidListModifier' $Value))
+            }
+            foreach ($v in @($Value[$key])) { if ($null -ne $v) { $names.Add([string]$v) } }
+        }
+        return , $names.ToArray()
+    }
+    $list = [Collections.Generic.List[string]]::new()
+    foreach ($v in @($Value)) { if ($null -ne $v) { $list.Add([string]$v) } }
+    return , $list.ToArray()
+}
+
+function ConvertTo-StubVoiceRoute($Route) {
+    # [string[]]: the lists stay JSON arrays with zero or one element; tenant.json reads Priority back as Int64.
+    [pscustomobject][ordered]@{
+        Identity = $Route.Name; NumberPattern = $Route.NumberPattern; OnlinePstnGatewayList = [string[]]@($Route.OnlinePstnGatewayList)
+        OnlinePstnUsages = [string[]]@($Route.OnlinePstnUsages); Priority = [int]$Route.Priority
+    }
+}
+
+# Not in cmdlet-signatures.json: the read-back for Set-CsOnlinePstnUsage (MicrosoftTeams 3.x signature). There is
+# one list, Global.
+function Get-CsOnlinePstnUsage {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', PositionalBinding = $false)]
+    param(
+        [Parameter(Position = 0, ParameterSetName = 'Identity')][string]$Identity,
+        [Parameter(ParameterSetName = 'Filter')][string]$Filter,
+        [switch]$LocalStore
+    )
+    Assert-StubReady $PSCmdlet
+    $c = Invoke-StubLocked { Sync-StubState }
+    if ($PSBoundParameters.ContainsKey('Identity') -and $Identity.Trim($script:JsTrimChars).ToLowerInvariant() -cne 'global') {
+        $PSCmdlet.ThrowTerminatingError((New-StubError "Couldn't find object `"$Identity`". Please check your parameters and try again." 'ObjectNotFound' 'PstnUsageNotFound' $Identity))
+    }
+    # The sim has no -Filter here; the real one takes a wildcard on Identity.
+    if ($PSBoundParameters.ContainsKey('Filter') -and -not (Get-StubLikePattern $Filter).IsMatch('Global')) { return }
+    [pscustomobject][ordered]@{ Identity = 'Global'; Usage = [string[]]@((Get-StubDirectRouting $c.State).pstnUsages) }
+}
+
+# Only -Usage @{Add=...} is implemented: Remove and Replace (or a bare list, which the real module binds as Replace)
+# are refused plainly rather than half done.
+function Set-CsOnlinePstnUsage {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess, PositionalBinding = $false)]
+    param(
+        [Parameter(Position = 0, ParameterSetName = 'Identity')][string]$Identity,
+        # Microsoft.Rtc.Management.Internal.PSListModifier in the real module; a hashtable @{Add=...} converts to it.
+        [Parameter(ParameterSetName = 'Identity')][object]$Usage
+    )
+    Assert-StubReady $PSCmdlet
+    if ($PSBoundParameters.ContainsKey('Identity') -and $Identity.Trim($script:JsTrimChars).ToLowerInvariant() -cne 'global') {
+        $PSCmdlet.ThrowTerminatingError((New-StubError "Couldn't find object `"$Identity`". Please check your parameters and try again." 'ObjectNotFound' 'PstnUsageNotFound' $Identity))
+    }
+    $add = [Collections.Generic.List[string]]::new()
+    if ($null -ne $Usage) {
+        if ($Usage -isnot [Collections.IDictionary]) {
+            $PSCmdlet.ThrowTerminatingError((New-StubNotImplementedError 'Set-CsOnlinePstnUsage' '-Usage as a list (it replaces the Global list; only @{Add=...})'))
+        }
+        foreach ($key in $Usage.Keys) {
+            $op = ([string]$key).ToLowerInvariant()
+            if ($op -ceq 'remove' -or $op -ceq 'replace') {
+                $PSCmdlet.ThrowTerminatingError((New-StubNotImplementedError 'Set-CsOnlinePstnUsage' "-Usage @{$key=...} (only @{Add=...})"))
+            }
+            if ($op -cne 'add') {
+                $PSCmdlet.ThrowTerminatingError((New-StubError "Cannot bind parameter 'Usage': a list modifier takes Add, Remove or Replace, not `"$key`"." 'InvalidArgument' 'InvalidListModifier' $Usage))
+            }
+            foreach ($v in @($Usage[$key])) { if ($null -ne $v) { $add.Add([string]$v) } }
+        }
+    }
+    Invoke-StubLocked {
+        $c = Sync-StubState
+        $dr = Get-StubDirectRouting $c.State
+        # Adding a usage the list has is no change: the list holds each name once, in the order added.
+        $usages = [Collections.Generic.List[string]]::new()
+        foreach ($u in @($dr.pstnUsages)) { $usages.Add([string]$u) }
+        foreach ($name in $add) {
+            $has = $false
+            foreach ($u in $usages) { if ($u.ToLowerInvariant() -ceq $name.ToLowerInvariant()) { $has = $true; break } }
+            if (-not $has) { $usages.Add($name) }
+        }
+        $dr['pstnUsages'] = $usages.ToArray()
+        Save-StubTenant $c
+    }
+}
+
+# Not in cmdlet-signatures.json: the read-back for New-CsOnlineVoiceRoute (MicrosoftTeams 3.x signature).
+function Get-CsOnlineVoiceRoute {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', PositionalBinding = $false)]
+    param(
+        [Parameter(Position = 0, ParameterSetName = 'Identity')][string]$Identity,
+        [Parameter(ParameterSetName = 'Filter')][string]$Filter,
+        [switch]$LocalStore
+    )
+    Assert-StubReady $PSCmdlet
+    $c = Invoke-StubLocked { Sync-StubState }
+    $routes = @(foreach ($r in @((Get-StubDirectRouting $c.State).voiceRoutes)) { if ($null -ne $r) { $r } })
+    if ($PSBoundParameters.ContainsKey('Identity')) {
+        $wanted = $Identity.Trim($script:JsTrimChars).ToLowerInvariant()
+        $routes = @($routes | Where-Object { ([string]$_.Name).ToLowerInvariant() -ceq $wanted } | Select-Object -First 1)
+        if ($routes.Count -eq 0) { $PSCmdlet.ThrowTerminatingError((New-StubError "Couldn't find object `"$Identity`". Please check your parameters and try again." 'ObjectNotFound' 'VoiceRouteNotFound' $Identity)) }
+    }
+    elseif ($PSBoundParameters.ContainsKey('Filter')) {
+        # The sim has no -Filter here; the real one takes a wildcard on Identity.
+        $re = Get-StubLikePattern $Filter
+        $routes = @($routes | Where-Object { $re.IsMatch([string]$_.Name) })
+    }
+    foreach ($r in $routes) { ConvertTo-StubVoiceRoute $r }
+}
+
+# The route is named by -Identity (Identity set) or -Name (ParentAndRelativeKey set). -BridgeSourcePhoneNumber
+# (routes to a bridge number instead of SBCs) binds as for the real cmdlet and is then refused; -Description is
+# accepted and, as in the sim, not kept.
+function New-CsOnlineVoiceRoute {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess, PositionalBinding = $false)]
+    param(
+        [Parameter(Mandatory, Position = 0, ParameterSetName = 'Identity')][string]$Identity,
+        [Parameter(Mandatory, ParameterSetName = 'ParentAndRelativeKey')][string]$Name,
+        [string]$BridgeSourcePhoneNumber, [string]$Description,
+        # The cmdlet's documented default.
+        [string]$NumberPattern = '[0-9]{10}',
+        [object]$OnlinePstnGatewayList, [object]$OnlinePstnUsages, [int]$Priority
+    )
+    Assert-StubReady $PSCmdlet
+    $bound = $PSBoundParameters
+    if ($bound.ContainsKey('BridgeSourcePhoneNumber')) {
+        $PSCmdlet.ThrowTerminatingError((New-StubNotImplementedError 'New-CsOnlineVoiceRoute' '-BridgeSourcePhoneNumber (only routes through -OnlinePstnGatewayList)'))
+    }
+    $routeName = if ($PSCmdlet.ParameterSetName -eq 'Identity') { $Identity } else { $Name }
+    $gatewayNames = ConvertTo-StubNameList $PSCmdlet 'OnlinePstnGatewayList' $OnlinePstnGatewayList
+    $usageNames = ConvertTo-StubNameList $PSCmdlet 'OnlinePstnUsages' $OnlinePstnUsages
+    $route = Invoke-StubLocked {
+        $c = Sync-StubState
+        $dr = Get-StubDirectRouting $c.State
+        foreach ($r in @($dr.voiceRoutes)) {
+            if ($null -ne $r -and ([string]$r.Name).ToLowerInvariant() -ceq $routeName.ToLowerInvariant()) {
+                $PSCmdlet.ThrowTerminatingError((New-StubError "An object with Identity `"$routeName`" already exists." 'InvalidOperation' 'VoiceRouteExists' $routeName))
+            }
+        }
+        # The sim compiles a JavaScript RegExp; .NET agrees on what is malformed for the patterns routes use.
+        try { $null = [regex]::new($NumberPattern) }
+        catch { $PSCmdlet.ThrowTerminatingError((New-StubError "Cannot validate argument on parameter 'NumberPattern'. `"$NumberPattern`" is not a valid regular expression." 'InvalidArgument' 'InvalidNumberPattern' $NumberPattern)) }
+        $gateways = foreach ($g in $gatewayNames) {
+            $wanted = $g.Trim($script:JsTrimChars).ToLowerInvariant()
+            $found = @($dr.gateways | Where-Object { $null -ne $_ -and [string]$_.Fqdn -ceq $wanted } | Select-Object -First 1)
+            if ($found.Count -eq 0) { $PSCmdlet.ThrowTerminatingError((New-StubError "The online PSTN gateway `"$g`" was not found: pair it with New-CsOnlinePSTNGateway first." 'ObjectNotFound' 'GatewayNotFound' $g)) }
+            [string]$found[0].Fqdn
+        }
+        $usages = foreach ($u in $usageNames) { Resolve-StubPstnUsage $PSCmdlet $dr $u }
+        $new = [ordered]@{
+            Name = $routeName; NumberPattern = $NumberPattern; OnlinePstnGatewayList = [string[]]@($gateways); OnlinePstnUsages = [string[]]@($usages)
+            Priority = if ($bound.ContainsKey('Priority')) { $Priority } else { @($dr.voiceRoutes).Count }
+        }
+        $dr['voiceRoutes'] = @($dr.voiceRoutes) + @($new)
+        Save-StubTenant $c
+        $new
+    }
+    ConvertTo-StubVoiceRoute $route
+}
+
+# -RouteType (a Skype for Business Online leftover the page says is not used) binds and is ignored.
+function New-CsOnlineVoiceRoutingPolicy {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess, PositionalBinding = $false)]
+    param(
+        [Parameter(Mandatory, Position = 0, ParameterSetName = 'Identity')][string]$Identity,
+        [string]$Description, [object]$OnlinePstnUsages, [string]$RouteType
+    )
+    Assert-StubReady $PSCmdlet
+    $bound = $PSBoundParameters
+    $name = $Identity.Trim($script:JsTrimChars)
+    if ($name.StartsWith('tag:', [StringComparison]::OrdinalIgnoreCase)) { $name = $name.Substring(4) }
+    $usageNames = ConvertTo-StubNameList $PSCmdlet 'OnlinePstnUsages' $OnlinePstnUsages
+    $policy = Invoke-StubLocked {
+        $c = Sync-StubState
+        $dr = Get-StubDirectRouting $c.State
+        $exists = $name.ToLowerInvariant() -ceq 'global'
+        foreach ($v in @($dr.voiceRoutingPolicies)) { if ($null -ne $v -and ([string]$v.Name).ToLowerInvariant() -ceq $name.ToLowerInvariant()) { $exists = $true } }
+        if ($exists) { $PSCmdlet.ThrowTerminatingError((New-StubError "An object with Identity `"Tag:$name`" already exists." 'InvalidOperation' 'PolicyExists' $Identity)) }
+        $usages = foreach ($u in $usageNames) { Resolve-StubPstnUsage $PSCmdlet $dr $u }
+        $new = [ordered]@{ Name = $name; OnlinePstnUsages = [string[]]@($usages); Description = if ($bound.ContainsKey('Description')) { $Description } else { $null } }
+        $dr['voiceRoutingPolicies'] = @($dr.voiceRoutingPolicies) + @($new)
+        Save-StubTenant $c
+        $new
+    }
+    ConvertTo-StubOnlineVoiceRoutingPolicy $policy
+}
+
 # A current host has no MSOnline module: Set-MsolUser is then simply not there (CommandNotFoundException).
 $script:Exported = @(
     'Connect-MicrosoftTeams', 'Get-CsOnlineUser', 'Set-CsUser', 'Get-CsUserPstnSettings', 'Set-CsUserPstnSettings',
@@ -714,7 +917,8 @@ $script:Exported = @(
     'Get-CsTenantFederationConfiguration', 'Set-CsTenantFederationConfiguration', 'Get-CsOnlineSipDomain',
     'Get-CsHybridMediationServer', 'Set-CsHybridMediationServer', 'Update-MgUser', 'Get-MgUser',
     'Get-CsOnlinePSTNGateway', 'New-CsOnlinePSTNGateway', 'Set-CsPhoneNumberAssignment', 'Get-CsOnlineVoiceRoutingPolicy',
-    'Grant-CsOnlineVoiceRoutingPolicy'
+    'Grant-CsOnlineVoiceRoutingPolicy', 'Get-CsOnlinePstnUsage', 'Set-CsOnlinePstnUsage', 'Get-CsOnlineVoiceRoute', 'New-CsOnlineVoiceRoute',
+    'New-CsOnlineVoiceRoutingPolicy'
 )
 if ($env:SWITCHBOARD_STUB_PROFILE -ne 'teams-current') { $script:Exported += 'Set-MsolUser' }
 Export-ModuleMember -Function $script:Exported

@@ -40,14 +40,28 @@ const calls: { call: string; errorId: RegExp }[] = [
   { call: 'Grant-CsOnlineVoiceRoutingPolicy -Identity bob.smith@contoso.com -PolicyName x -Global', errorId: /^AmbiguousParameterSet,Grant-CsOnlineVoiceRoutingPolicy$/ },
   { call: "Get-CsOnlineVoiceRoutingPolicy -Identity Global -Filter 'Tag:*'", errorId: /^AmbiguousParameterSet,Get-CsOnlineVoiceRoutingPolicy$/ },
   { call: 'Get-CsOnlinePSTNGateway -Fqdn sbc1.contoso.com', errorId: /^NamedParameterNotFound,Get-CsOnlinePSTNGateway$/ },
+  // Routing: a route is named by -Identity or -Name (not both), a policy needs -Identity; -Priority is an Int32.
+  { call: "New-CsOnlineVoiceRoute -Identity US -Name US -NumberPattern '.*'", errorId: /^AmbiguousParameterSet,New-CsOnlineVoiceRoute$/ },
+  { call: "New-CsOnlineVoiceRoute -NumberPattern '.*' -OnlinePstnUsages US", errorId: /^MissingMandatoryParameter,New-CsOnlineVoiceRoute$/ },
+  { call: 'New-CsOnlineVoiceRoute -Identity US -Priority first', errorId: /^ParameterArgumentTransformationError,New-CsOnlineVoiceRoute$/ },
+  { call: 'New-CsOnlineVoiceRoute -Identity US -OnlinePstnGateways sbc1.contoso.com', errorId: /^NamedParameterNotFound,New-CsOnlineVoiceRoute$/ },
+  { call: 'New-CsOnlineVoiceRoutingPolicy -OnlinePstnUsages US', errorId: /^MissingMandatoryParameter,New-CsOnlineVoiceRoutingPolicy$/ },
+  { call: 'Get-CsOnlineVoiceRoute -Identity US -Filter x', errorId: /^AmbiguousParameterSet,Get-CsOnlineVoiceRoute$/ },
+  { call: "Set-CsOnlinePstnUsage -Identity Global -Usage @{Add='US'} -Instance x", errorId: /^NamedParameterNotFound,Set-CsOnlinePstnUsage$/ },
   // A set the real cmdlet has and Switchboard never uses binds, and the stand-in then says it does not model it.
   { call: 'Set-CsPhoneNumberAssignment -Identity bob.smith@contoso.com -EnterpriseVoiceEnabled $true', errorId: /^NotImplementedInStandIn,Set-CsPhoneNumberAssignment$/ },
+  { call: "Set-CsOnlinePstnUsage -Identity Global -Usage @{Remove='US'}", errorId: /^NotImplementedInStandIn,Set-CsOnlinePstnUsage$/ },
+  { call: "New-CsOnlineVoiceRoute -Identity Bridge -BridgeSourcePhoneNumber '+14255550100'", errorId: /^NotImplementedInStandIn,New-CsOnlineVoiceRoute$/ },
   // The right names and types bind, and the cmdlet runs.
   { call: 'Get-CsOnlineSipDomain -DomainStatus enabled', errorId: /^ok$/ },
   { call: 'Set-CsTenantFederationConfiguration -SharedSipAddressSpace $true', errorId: /^ok$/ },
   { call: 'Get-MgUser -UserId bob.smith@contoso.com', errorId: /^ok$/ },
   { call: 'New-CsOnlinePSTNGateway -Fqdn sbc1.contoso.com -SipSignalingPort 5061 -MediaBypass $true -FailoverTimeSeconds 10', errorId: /^ok$/ },
   { call: 'Grant-CsOnlineVoiceRoutingPolicy -Identity bob.smith@contoso.com -PolicyName $null', errorId: /^ok$/ },
+  // After the SBC above: a usage, a route named by -Name with the documented extras, a policy named positionally.
+  { call: "Set-CsOnlinePstnUsage Global -Usage @{add='US'}", errorId: /^ok$/ },
+  { call: "New-CsOnlineVoiceRoute -Name US -NumberPattern '^[+]1' -OnlinePstnGatewayList sbc1.contoso.com -OnlinePstnUsages @{Add='US'} -Description d -Priority 1", errorId: /^ok$/ },
+  { call: "New-CsOnlineVoiceRoutingPolicy US-Only -OnlinePstnUsages @('US') -Description d -RouteType BYPASS", errorId: /^ok$/ },
 ];
 
 describe('the stand-in module under PowerShell\'s binder', function () {
