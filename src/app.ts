@@ -20,6 +20,8 @@ import { demoTenant } from './tenant/sim/demo-tenant';
 import { SimulatedTenant } from './tenant/sim/simulated-tenant';
 import type { TenantPort } from './tenant/port';
 import { createPowerShellTenant, reapOrphans } from './tenant/powershell/index';
+import { GraphClient } from './tenant/graph/client';
+import { GraphNumberAssignment } from './tenant/graph/number-assignment';
 import { isRunning, ownStartTime } from './tenant/powershell/orphans';
 import { Executor } from './workflow/executor';
 import { RequestNotifier } from './workflow/notifier';
@@ -51,7 +53,13 @@ export type CoreConfig = Pick<Config, 'APPROVER_IDS' | 'ALLOW_SELF_APPROVAL' | '
 export async function createTenant(config: Config): Promise<TenantPort> {
   const dataDir = path.resolve(config.DATA_DIR);
   if (config.TENANT_BACKEND === 'sim') return new SimulatedTenant({ initial: demoTenant(), dataDir });
-  if (config.TENANT_BACKEND === 'powershell') return createPowerShellTenant({ backend: 'powershell', config });
+  if (config.TENANT_BACKEND === 'powershell') {
+    const powershell = createPowerShellTenant({ backend: 'powershell', config });
+    if (config.GRAPH_NUMBERS !== 'on') return powershell;
+    // The config check guarantees the three are set when GRAPH_NUMBERS is on.
+    const graph = new GraphClient({ baseUrl: config.GRAPH_URL, loginUrl: config.GRAPH_LOGIN_URL, tenantId: config.GRAPH_TENANT_ID!, clientId: config.GRAPH_CLIENT_ID!, clientSecret: config.GRAPH_CLIENT_SECRET! });
+    return new GraphNumberAssignment(powershell, graph);
+  }
   const stubDir = path.join(dataDir, 'stub-tenant');
   if (!fs.existsSync(path.join(stubDir, 'sim-tenant.json'))) await new SimulatedTenant({ initial: demoTenant(), dataDir: stubDir }).close();
   return createPowerShellTenant({ backend: 'powershell-stub', config, stub: { dataDir: stubDir, profile: config.SWITCHBOARD_STUB_PROFILE } });

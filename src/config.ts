@@ -55,6 +55,14 @@ export const ConfigSchema = z
     OUTBOUND_APP_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(50),
     /** Which module the stand-in (TENANT_BACKEND=powershell-stub) imitates: the CCE-era one, or a current one that no longer reports some properties. */
     SWITCHBOARD_STUB_PROFILE: z.enum(['cce', 'teams-current']).default('cce'),
+    /** Assign numbers through Microsoft Graph v1.0 (assignNumber) instead of Set-CsPhoneNumberAssignment; everything else stays PowerShell. */
+    GRAPH_NUMBERS: z.enum(['off', 'on']).default('off'),
+    /** The Entra app Switchboard calls Graph as (application permission TeamsTelephoneNumber.ReadWrite.All). */
+    GRAPH_TENANT_ID: z.string().trim().optional(),
+    GRAPH_CLIENT_ID: z.string().trim().optional(),
+    GRAPH_CLIENT_SECRET: z.string().optional(),
+    GRAPH_URL: z.url({ protocol: /^https?$/ }).default('https://graph.microsoft.com/v1.0'),
+    GRAPH_LOGIN_URL: z.url({ protocol: /^https?$/ }).default('https://login.microsoftonline.com'),
     /** The audit log's HMAC key, base64 of at least 32 bytes (e.g. from Key Vault); else AUDIT_KEY_FILE. */
     AUDIT_KEY: z.string().refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v.trim()) && Buffer.from(v.trim(), 'base64').length >= 32, 'must be base64 of at least 32 bytes').optional(),
     /** A file holding that key, readable by the service user alone; default switchboard-audit.key next to DATA_DIR, made on first start. */
@@ -91,6 +99,13 @@ export const ConfigSchema = z
         teamsCredentials(c);
       } catch (err) {
         ctx.addIssue({ code: 'custom', path: ['TENANT_BACKEND'], message: (err as Error).message });
+      }
+    }
+    if (c.GRAPH_NUMBERS === 'on') {
+      // Graph would assign numbers in a real tenant while every read came from the simulated or stand-in one.
+      if (c.TENANT_BACKEND !== 'powershell') ctx.addIssue({ code: 'custom', path: ['GRAPH_NUMBERS'], message: `assigns numbers in a real tenant, so it needs TENANT_BACKEND=powershell, not ${c.TENANT_BACKEND}` });
+      for (const name of ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET'] as const) {
+        if (!c[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when GRAPH_NUMBERS is on' });
       }
     }
     if (c.DATABASE_URL && !c.AUDIT_KEY && !c.AUDIT_KEY_FILE) {

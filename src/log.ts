@@ -21,7 +21,7 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destinatio
     level,
     base: { app: 'switchboard' },
     mixin: () => context.getStore() ?? {},
-    redact: ['*.MicrosoftAppPassword', '*.password', '*.TEAMS_CERT_PASSWORD', '*.KEY_STORE_SECRET', '*.AUDIT_KEY'],
+    redact: ['*.MicrosoftAppPassword', '*.password', '*.TEAMS_CERT_PASSWORD', '*.KEY_STORE_SECRET', '*.AUDIT_KEY', '*.GRAPH_CLIENT_SECRET'],
   };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -44,6 +44,18 @@ describe('configuration', () => {
     assert.deepEqual(problems({ HOST: '127.0.0.2' }), []);
   });
 
+  it('assigns numbers through Graph only against a real tenant, with the app\'s tenant, id and secret', () => {
+    assert.deepEqual(problems({ GRAPH_NUMBERS: 'on' }), [
+      'GRAPH_NUMBERS: assigns numbers in a real tenant, so it needs TENANT_BACKEND=powershell, not sim',
+      'GRAPH_TENANT_ID: is required when GRAPH_NUMBERS is on',
+      'GRAPH_CLIENT_ID: is required when GRAPH_NUMBERS is on',
+      'GRAPH_CLIENT_SECRET: is required when GRAPH_NUMBERS is on',
+    ]);
+    assert.deepEqual(problems({ GRAPH_NUMBERS: 'yes' }).map((p) => p.split(':')[0]), ['GRAPH_NUMBERS']);
+    const c = loadConfig({});
+    assert.deepEqual([c.GRAPH_NUMBERS, c.GRAPH_URL, c.GRAPH_LOGIN_URL], ['off', 'https://graph.microsoft.com/v1.0', 'https://login.microsoftonline.com']);
+  });
+
   it('requires the password and tenant of a single-tenant registration', () => {
     const found = problems({ MicrosoftAppId: '55555555-5555-4555-8555-555555555555' });
     assert.ok(found.some((p) => p.startsWith('MicrosoftAppTenantId:')));

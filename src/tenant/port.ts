@@ -80,6 +80,8 @@ export interface TenantDescription {
    * MSOnline is loaded, Update-MgUser where it is not). The simulated tenant has them all.
    */
   availableCmdlets: readonly string[];
+  /** Cmdlets this port carries out through Microsoft Graph instead (e.g. Set-CsPhoneNumberAssignment as assignNumber). */
+  throughGraph?: readonly CmdletName[];
 }
 
 export type TenantErrorKind =

@@ -53,6 +53,14 @@ export async function findVoiceRoutingPolicy(ctx: Pick<ReadContext, 'tenant'>, n
   throw new Refusal('invalid-input', `There is no online voice routing policy named "${name}" (${all.length ? `the tenant has: ${all.join(', ')}` : 'the tenant has none yet'}).`);
 }
 
+/** Said on the plan when the tenant port assigns numbers through Graph: the approver reads the cmdlet, Graph carries it out. */
+export async function graphNote(ctx: Pick<ReadContext, 'tenant'>): Promise<string[]> {
+  const through = (await ctx.tenant.describe()).throughGraph ?? [];
+  return through.includes('Set-CsPhoneNumberAssignment')
+    ? ['This bot assigns numbers through Microsoft Graph v1.0 (POST /admin/teams/telephoneNumberManagement/numberAssignments/assignNumber, followed to its operation), which does what Set-CsPhoneNumberAssignment above says; the read-back is the same.']
+    : [];
+}
+
 /** The two Direct Routing steps, each only when it changes something. A null policy is Global (granted as $null). */
 export function directRoutingSteps(upn: string, telUri: string, policy: string | null | undefined, observed: Record<string, unknown>): CallStep[] {
   const steps: CallStep[] = [];
@@ -116,7 +124,7 @@ export const assignNumber = defineCommand<Input>({
     const { changes, expectations } = planChanges(observed, wanted);
     const steps = directRoutingSteps(user.UserPrincipalName, input.number, policy, observed);
     if (steps.length === 0) throw new Refusal('nothing-to-change', `${describeUser(user)} already has ${input.number.replace(/^tel:/, '')}${policy !== undefined ? ` and ${psTextPolicy(policy)}` : ''}: nothing to do.`);
-    const notes = ['Voicemail needs no setting on Direct Routing: Set-CsPhoneNumberAssignment has no HostedVoiceMail ("no longer necessary").'];
+    const notes = ['Voicemail needs no setting on Direct Routing: Set-CsPhoneNumberAssignment has no HostedVoiceMail ("no longer necessary").', ...(await graphNote(ctx))];
     if (policy === undefined) notes.push(`No policy named: ${user.DisplayName} keeps ${psTextPolicy(observed.OnlineVoiceRoutingPolicy)}, and their calls go where its PSTN usages route them.`);
     if ((await ctx.tenant.run('Get-CsOnlinePSTNGateway', {})).output.length === 0) notes.push('No SBC is paired with the tenant yet (add sbc): calls to and from this number have nowhere to go until one is.');
     return makePlan({ target: describeUser(user), subject, changes, expectations, steps, extraLocks: [numberLock(input.number)], notes });

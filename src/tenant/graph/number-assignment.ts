@@ -1,0 +1,121 @@
+/**
+ * Numbers through Microsoft Graph where Graph covers it (../shared/reference/graph-teams-phone.md): a tenant port that
+ * carries out Set-CsPhoneNumberAssignment (the Assignment set) as Graph v1.0's assignNumber and passes every other
+ * cmdlet to the backend it wraps (PowerShell: voice routes, SBCs and policies are not in Graph). The plan, the approval
+ * and the read-back stay the same: the runner reads the user back through the wrapped backend.
+ *
+ *   POST /admin/teams/telephoneNumberManagement/numberAssignments/assignNumber
+ *        { telephoneNumber, assignmentTargetId: <user object id>, numberType: directRouting | callingPlan | operatorConnect }
+ *   -> 202 Accepted, Location: .../operations('<id>'), polled until succeeded, failed or skipped.
+ */
+import { z } from 'zod';
+import { oneLine } from '../../errors';
+import type { CmdletName, CmdletParams } from '../cmdlets';
+import { TenantError, type CmdletRun, type CmdletRunRecord, type ReadCall, type ReadOutcome, type RunOptions, type TenantDescription, type TenantPort, type TenantReadiness } from '../port';
+import type { GraphClient } from './client';
+
+const Operation = z.object({
+  id: z.string(),
+  status: z.enum(['notStarted', 'running', 'succeeded', 'failed', 'skipped']),
+  numbers: z.array(z.object({ resourceLocation: z.string().nullish(), status: z.string().nullish(), statusDetail: z.string().nullish() })).nullish(),
+});
+
+/** The cmdlets this port carries out through Graph instead of the backend it wraps. */
+export const cmdletsThroughGraph: readonly CmdletName[] = ['Set-CsPhoneNumberAssignment'];
+
+const numberTypes = { DirectRouting: 'directRouting', CallingPlan: 'callingPlan', OperatorConnect: 'operatorConnect' } as const;
+
+export interface GraphNumberAssignmentOptions {
+  /** First and longest wait between operation polls, ms. */
+  pollMs?: { first: number; max: number };
+  /** How long an assignment may take when the step gives no limit, ms. */
+  defaultTimeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export class GraphNumberAssignment implements TenantPort {
+  readonly runMany?: (calls: readonly ReadCall[], options?: RunOptions) => Promise<ReadOutcome[]>;
+  private readonly pollMs: { first: number; max: number };
+  private readonly defaultTimeoutMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly inner: TenantPort,
+    private readonly graph: GraphClient,
+    options: GraphNumberAssignmentOptions = {},
+  ) {
+    if (inner.runMany) this.runMany = (calls, o) => inner.runMany!(calls, o);
+    this.pollMs = options.pollMs ?? { first: 500, max: 5_000 };
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? 120_000;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  get backend() {
+    return this.inner.backend;
+  }
+
+  async describe(): Promise<TenantDescription> {
+    const d = await this.inner.describe();
+    return { ...d, moduleVersion: `${d.moduleVersion}; numbers through Microsoft Graph v1.0`, throughGraph: cmdletsThroughGraph };
+  }
+
+  async ready(): Promise<TenantReadiness> {
+    const inner = this.inner.ready ? await this.inner.ready() : { ready: true };
+    if (!inner.ready) return inner;
+    try {
+      await this.graph.accessToken();
+      return { ready: true };
+    } catch (err) {
+      return { ready: false, reason: (err as Error).message };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  async run<N extends CmdletName>(cmdlet: N, params: CmdletParams<N>, options?: RunOptions): Promise<CmdletRun<N>> {
+    if (cmdlet !== 'Set-CsPhoneNumberAssignment') return this.inner.run(cmdlet, params, options);
+    return (await this.assignNumber(params as CmdletParams<'Set-CsPhoneNumberAssignment'>, options)) as CmdletRun<N>;
+  }
+
+  private async assignNumber(params: CmdletParams<'Set-CsPhoneNumberAssignment'>, options?: RunOptions): Promise<CmdletRun<'Set-CsPhoneNumberAssignment'>> {
+    const started = performance.now();
+    const path = '/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber';
+    let command = `POST ${path}`;
+    let attempts = 0;
+    const record = (outcome: 'ok' | 'error', error?: string): CmdletRunRecord => ({ command, durationMs: performance.now() - started, session: `graph ${this.graph.origin}`, outcome, attempts, ...(error ? { error } : {}) });
+    const fail = (err: unknown): never => {
+      const e = err instanceof TenantError ? err : new TenantError('cmdlet-error', oneLine((err as Error).message));
+      throw new TenantError(e.kind, e.message, record('error', e.message));
+    };
+    try {
+      // Graph names the user by object id; the wrapped backend resolves the identity as the cmdlet would.
+      const [user] = (await this.inner.run('Get-CsOnlineUser', { Identity: params.Identity }, options)).output;
+      if (!user) throw new TenantError('not-found', `Management object not found for identity "${params.Identity}".`);
+      const body = { telephoneNumber: params.TelephoneNumber, assignmentTargetId: user.Identity, numberType: numberTypes[params.NumberType] };
+      command = `POST ${path} ${JSON.stringify(body)}`;
+      attempts = 1;
+      const accepted = await this.graph.request('POST', path, body);
+      const location = accepted.headers.get('location');
+      if (accepted.status !== 202 || !location) throw new TenantError('cmdlet-error', `Microsoft Graph answered ${accepted.status} without an operation to follow; check the number's assignment in the Teams admin center.`);
+      const deadline = Date.now() + (options?.timeoutMs ?? this.defaultTimeoutMs);
+      let wait = this.pollMs.first;
+      for (;;) {
+        const polled = Operation.safeParse((await this.graph.request('GET', location)).body);
+        if (!polled.success) throw new TenantError('cmdlet-error', 'Microsoft Graph returned an operation Switchboard could not read.');
+        const op = polled.data;
+        if (op.status === 'succeeded') return { output: null, record: record('ok') };
+        if (op.status === 'failed' || op.status === 'skipped') {
+          const detail = op.numbers?.map((n) => n.statusDetail).filter(Boolean).join('; ');
+          throw new TenantError('cmdlet-error', oneLine(`Microsoft Graph ${op.status} the assignment of ${params.TelephoneNumber}${detail ? `: ${detail}` : ''} (operation ${op.id}).`, 400));
+        }
+        if (Date.now() + wait > deadline) throw new TenantError('timeout', `The assignment of ${params.TelephoneNumber} was still ${op.status} in Microsoft Graph after ${Math.round((options?.timeoutMs ?? this.defaultTimeoutMs) / 1000)} s (operation ${op.id}); whether it lands is unknown, and the read-back will tell.`);
+        await this.sleep(wait);
+        wait = Math.min(this.pollMs.max, wait * 2);
+      }
+    } catch (err) {
+      return fail(err);
+    }
+  }
+}
