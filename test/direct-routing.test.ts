@@ -150,6 +150,19 @@ describe('Direct Routing, as a conversation', () => {
     assert.match(await approve(requestIdIn(assign?.text)) ?? '', /OnlineVoiceRoutingPolicy US\.$/);
   });
 
+  it('keeps the Cloud Connector commands off a Direct Routing user, each with the reason in one line', async () => {
+    const [reply] = await chat.say(alice, 'assign number +14255550100 to Bob Kelly policy US-Unrestricted');
+    await approve(requestIdIn(reply?.text));
+    const [intl] = await chat.say(alice, 'block international calls for Bob Kelly');
+    assert.equal(intl!.text, 'Bob Kelly (bob.kelly@contoso.com) is on Direct Routing: which calls they may make is decided by their online voice routing policy US-Unrestricted and its PSTN usages; grant another with "assign number <their number> to bob.kelly@contoso.com policy <policy>".');
+    const [site] = await chat.say(alice, 'assign Bob Kelly to site Seattle');
+    assert.equal(site!.text, 'Bob Kelly (bob.kelly@contoso.com) is on Direct Routing (online voice routing policy US-Unrestricted): a PSTN site is Cloud Connector\'s, and would not route their calls.');
+    const [disable] = await chat.say(alice, 'disable voice for Bob Kelly');
+    assert.match(cardText(cardOf(disable)), /Bob Kelly is on Direct Routing: current modules free such a number with Remove-CsPhoneNumberAssignment/);
+    const bob = chat.sim.snapshot().users.find((u) => u.UserPrincipalName === 'bob.kelly@contoso.com')!;
+    assert.deepEqual([bob.AllowInternationalCalls, bob.HybridPSTNSite], [true, null], 'nothing changed');
+  });
+
   describe('a pairing interrupted by a crash (New-CsOnlinePSTNGateway is not safe to repeat)', () => {
     /** Leaves the request as a process that died inside the New- step would: approved, claimed, the step running. */
     const interruptedPairing = async (): Promise<string> => {

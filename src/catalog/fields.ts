@@ -150,6 +150,14 @@ export function numberHolders(telUri: string): CmdletCall<'Get-CsOnlineUser'> {
   return call('Get-CsOnlineUser', { Filter: `LineURI -eq ${filterLiteral(telUri.replace(/;ext=.*$/i, ''))}`, ResultSize: 5 });
 }
 
+/**
+ * The online voice routing policy of a user on Direct Routing, or undefined for a Cloud Connector (or not yet voice)
+ * user: granting one is what makes a user's calls go through the tenant's SBCs (cce-and-cmdlets.md 4.1).
+ */
+export function directRoutingPolicy(u: OnlineUser): string | undefined {
+  return typeof u.OnlineVoiceRoutingPolicy === 'string' && u.OnlineVoiceRoutingPolicy ? u.OnlineVoiceRoutingPolicy : undefined;
+}
+
 /** Phone System is what a hybrid voice user must be licensed for (E5, or E3 with the add-on). */
 export function hasPhoneSystem(u: OnlineUser): boolean {
   return Boolean(u.FeatureTypes?.some((f) => f.toLowerCase() === 'phonesystem'));

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { Refusal } from '../../errors';
 import { call } from '../../tenant/cmdlets';
 import { defineCommand, type ChangeCommand, type CommandContext } from '../command';
-import { describeUser, hasPhoneSystem, planChanges, readUser, SiteName, UserIdentity } from '../fields';
+import { describeUser, directRoutingPolicy, hasPhoneSystem, planChanges, readUser, SiteName, UserIdentity } from '../fields';
 import { callStep, makePlan } from '../plans';
 
 const Input = z.object({ user: UserIdentity, site: SiteName });
@@ -58,6 +58,8 @@ export const assignSite = defineCommand<Input>({
     const site = list.find((s) => s.toLowerCase() === input.site.toLowerCase());
     if (!site) throw new Refusal('invalid-input', `There is no PSTN site "${input.site}". Sites: ${list.join(', ') || 'none'}.`);
     const user = await readUser(ctx, input.user);
+    const online = directRoutingPolicy(user);
+    if (online) throw new Refusal('invalid-input', `${describeUser(user)} is on Direct Routing (online voice routing policy ${online}): a PSTN site is Cloud Connector's, and would not route their calls.`);
     const subject = user.UserPrincipalName.toLowerCase();
     const observed = await observe(ctx, input, subject);
     const { changes, expectations } = planChanges(observed, { HybridPSTNSite: site });

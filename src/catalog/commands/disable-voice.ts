@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Refusal } from '../../errors';
 import { defineCommand, type ChangeCommand } from '../command';
-import { describeUser, planChanges, readUser, readVoice, UserIdentity } from '../fields';
+import { describeUser, directRoutingPolicy, planChanges, readUser, readVoice, UserIdentity } from '../fields';
 import { callStep, makePlan } from '../plans';
 
 const Input = z.object({ user: UserIdentity });
@@ -43,6 +43,7 @@ export const disableVoice = defineCommand<Input>({
     const notes = [
       ...(number ? [`${number} is freed; calls to it stop reaching ${user.DisplayName}.`] : []),
       'The user keeps their PSTN site and voice routing policy; assign them again when voice comes back.',
+      ...(directRoutingPolicy(user) ? [`${user.DisplayName} is on Direct Routing: current modules free such a number with Remove-CsPhoneNumberAssignment, which is not in Switchboard's reference; Set-CsUser -OnPremLineURI $null is the procedure's way, and the read-back shows whether the number is gone. The online voice routing policy ${directRoutingPolicy(user)} stays.`] : []),
     ];
     return makePlan({
       target: describeUser(user),

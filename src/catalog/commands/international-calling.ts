@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { Refusal } from '../../errors';
 import { defineCommand, type ChangeCommand } from '../command';
-import { describeUser, hasPhoneSystem, planChanges, readUser, UserIdentity } from '../fields';
+import { describeUser, directRoutingPolicy, hasPhoneSystem, planChanges, readUser, UserIdentity } from '../fields';
 import { callStep, makePlan } from '../plans';
 
 const Input = z.object({
@@ -45,6 +45,9 @@ export const internationalCalling = defineCommand<Input>({
 
   async plan(ctx, input) {
     const user = await readUser(ctx, input.user);
+    // On Direct Routing the CCE policies do nothing: the online policy's PSTN usages decide which numbers route.
+    const online = directRoutingPolicy(user);
+    if (online) throw new Refusal('invalid-input', `${describeUser(user)} is on Direct Routing: which calls they may make is decided by their online voice routing policy ${online} and its PSTN usages; grant another with "assign number <their number> to ${user.UserPrincipalName} policy <policy>".`);
     const subject = user.UserPrincipalName.toLowerCase();
     const allowed = input.mode === 'allow';
     const { changes, expectations } = planChanges(await observe(ctx, input, subject), { AllowInternationalCalls: allowed });

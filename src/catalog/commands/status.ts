@@ -8,7 +8,7 @@ import { renderCard } from '../../cards/render';
 import { call } from '../../tenant/cmdlets';
 import { TenantError } from '../../tenant/port';
 import { defineCommand } from '../command';
-import { hasPhoneSystem, licenceAdvice, psText, readUser, UserIdentity } from '../fields';
+import { directRoutingPolicy, hasPhoneSystem, licenceAdvice, psText, readUser, UserIdentity } from '../fields';
 
 type Verdict = 'pass' | 'fail' | 'warn' | 'info';
 interface Fact { name: string; value: string; verdict: Verdict; fix?: string }
@@ -70,7 +70,7 @@ export const status = defineCommand<{ user: string }>({
       : { name: 'Licence', value: user.FeatureTypes?.length ? `${user.FeatureTypes.join(', ')}: no Phone System` : '(none)', verdict: 'fail', fix: `${licenceAdvice[0]!.toUpperCase()}${licenceAdvice.slice(1)}.` };
     // A user granted an online voice routing policy is on Direct Routing: judged by that end state
     // (cce-and-cmdlets.md 4.1: no PSTN site, no legacy VoicePolicy, the policy "has a value").
-    const onlinePolicy = typeof user.OnlineVoiceRoutingPolicy === 'string' && user.OnlineVoiceRoutingPolicy ? user.OnlineVoiceRoutingPolicy : undefined;
+    const onlinePolicy = directRoutingPolicy(user);
     if (onlinePolicy) {
       const drFacts: Fact[] = [
         licence,
