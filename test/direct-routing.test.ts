@@ -163,6 +163,22 @@ describe('Direct Routing, as a conversation', () => {
     assert.deepEqual([bob.AllowInternationalCalls, bob.HybridPSTNSite], [true, null], 'nothing changed');
   });
 
+  it('says on a real PowerShell host that earlier modules name the number parameters differently', async () => {
+    await chat.close();
+    const dataDir = tempDir('direct-routing');
+    const sim = tenantWithPolicy(dataDir);
+    // The simulated tenant's behaviour, described as a real host is: the plan's notes follow the description.
+    const asPowerShell = {
+      backend: 'powershell' as const,
+      run: sim.run.bind(sim),
+      describe: async () => ({ ...(await sim.describe()), backend: 'powershell' as const, moduleVersion: 'MicrosoftTeams 7.3.0' }),
+      close: () => sim.close(),
+    };
+    chat = await ChatHarness.create({ dataDir, tenant: asPowerShell });
+    const [reply] = await chat.say(alice, 'assign number +14255550100 to Bob Kelly policy US-Unrestricted');
+    assert.match(cardText(cardOf(reply)), /earlier MicrosoftTeams modules call them -PhoneNumber and -PhoneNumberType and refuse these \(this host has MicrosoftTeams 7\.3\.0\)/);
+  });
+
   describe('a pairing interrupted by a crash (New-CsOnlinePSTNGateway is not safe to repeat)', () => {
     /** Leaves the request as a process that died inside the New- step would: approved, claimed, the step running. */
     const interruptedPairing = async (): Promise<string> => {

@@ -61,6 +61,16 @@ export async function graphNote(ctx: Pick<ReadContext, 'tenant'>): Promise<strin
     : [];
 }
 
+/**
+ * The reference's (current) parameter names are -TelephoneNumber and -NumberType; earlier MicrosoftTeams modules
+ * (3.1.0's source, for one) name them -PhoneNumber and -PhoneNumberType, and such a host refuses the new names.
+ */
+export async function parameterNote(ctx: Pick<ReadContext, 'tenant'>): Promise<string[]> {
+  const d = await ctx.tenant.describe();
+  if (d.backend !== 'powershell' || d.throughGraph?.includes('Set-CsPhoneNumberAssignment')) return [];
+  return [`Set-CsPhoneNumberAssignment is run with the current parameter names -TelephoneNumber and -NumberType; earlier MicrosoftTeams modules call them -PhoneNumber and -PhoneNumberType and refuse these (this host has ${d.moduleVersion}).`];
+}
+
 /** The two Direct Routing steps, each only when it changes something. A null policy is Global (granted as $null). */
 export function directRoutingSteps(upn: string, telUri: string, policy: string | null | undefined, observed: Record<string, unknown>): CallStep[] {
   const steps: CallStep[] = [];
@@ -124,7 +134,7 @@ export const assignNumber = defineCommand<Input>({
     const { changes, expectations } = planChanges(observed, wanted);
     const steps = directRoutingSteps(user.UserPrincipalName, input.number, policy, observed);
     if (steps.length === 0) throw new Refusal('nothing-to-change', `${describeUser(user)} already has ${input.number.replace(/^tel:/, '')}${policy !== undefined ? ` and ${psTextPolicy(policy)}` : ''}: nothing to do.`);
-    const notes = ['Voicemail needs no setting on Direct Routing: Set-CsPhoneNumberAssignment has no HostedVoiceMail ("no longer necessary").', ...(await graphNote(ctx))];
+    const notes = ['Voicemail needs no setting on Direct Routing: Set-CsPhoneNumberAssignment has no HostedVoiceMail ("no longer necessary").', ...(await graphNote(ctx)), ...(await parameterNote(ctx))];
     if (policy === undefined) notes.push(`No policy named: ${user.DisplayName} keeps ${psTextPolicy(observed.OnlineVoiceRoutingPolicy)}, and their calls go where its PSTN usages route them.`);
     if ((await ctx.tenant.run('Get-CsOnlinePSTNGateway', {})).output.length === 0) notes.push('No SBC is paired with the tenant yet (add sbc): calls to and from this number have nowhere to go until one is.');
     return makePlan({ target: describeUser(user), subject, changes, expectations, steps, extraLocks: [numberLock(input.number)], notes });

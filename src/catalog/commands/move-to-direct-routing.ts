@@ -14,7 +14,7 @@ import { Refusal } from '../../errors';
 import { defineCommand, type ChangeCommand } from '../command';
 import { describeUser, planChanges, readUser, UserIdentity } from '../fields';
 import { callStep, makePlan, numberLock } from '../plans';
-import { directRoutingSteps, findVoiceRoutingPolicy, graphNote, policyNames, PolicyName, readDirectRouting } from './assign-number';
+import { directRoutingSteps, findVoiceRoutingPolicy, graphNote, parameterNote, policyNames, PolicyName, readDirectRouting } from './assign-number';
 
 const Input = z.object({ user: UserIdentity, policy: PolicyName });
 type Input = z.infer<typeof Input>;
@@ -87,6 +87,7 @@ export const moveToDirectRouting = defineCommand<Input>({
         `Calls to ${number.replace(/^tel:/, '')} reach ${user.DisplayName} through the SBCs the policy routes to, not the Cloud Connector site, from the moment this runs: have the SBC and its voice routes ready first (show direct routing).`,
         'PSTN sites and hybrid Mediation Server registrations have no Direct Routing counterpart: the site stays in the tenant until its appliances are retired. The Teams client needs TeamsUpgradePolicy Islands or TeamsOnly, which this does not set.',
         ...(await graphNote(ctx)),
+        ...(await parameterNote(ctx)),
       ],
     });
   },
