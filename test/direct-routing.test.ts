@@ -217,4 +217,35 @@ describe('Direct Routing, as a conversation', () => {
       assert.deepEqual(chat.sim.snapshot().directRouting.gateways, []);
     });
   });
+
+  it('finishes an "add voice route" that a crash left half done when it is asked again, doing only the missing part', async () => {
+    const [sbc] = await chat.say(admin, 'add sbc sbc1.contoso.com port 5067');
+    await approve(requestIdIn(sbc?.text), admin2);
+    const [route] = await chat.say(admin, 'add voice route US via sbc1.contoso.com');
+    const id = requestIdIn(route?.text);
+    const now = chat.clock.now();
+    const person = { id: admin2.aadObjectId, name: admin2.name };
+    await chat.core.store.decide(id, { status: 'approved', by: person, at: now }, { at: now.toISOString(), actor: person, event: 'request.approved', requestId: id });
+    const claimed = (await chat.core.store.claim(id, now, new Date(now.getTime() + 60_000), { at: now.toISOString(), actor: 'system', event: 'execution.started', requestId: id }))!;
+    // The process died inside step 2: the usage and the route had landed, the policy had not.
+    await chat.sim.run('Set-CsOnlinePstnUsage', { Identity: 'Global', Usage: { Add: ['US'] } });
+    await chat.sim.run('New-CsOnlineVoiceRoute', { Identity: 'US', NumberPattern: '.*', OnlinePstnGatewayList: ['sbc1.contoso.com'], OnlinePstnUsages: ['US'] });
+    await chat.core.store.saveProgress(id, claimed.attempt, 1, [
+      { status: 'done', attempts: claimed.attempt, startedAt: now.toISOString(), finishedAt: now.toISOString() },
+      { status: 'running', attempts: claimed.attempt, startedAt: now.toISOString() },
+      { status: 'pending', attempts: 0 },
+    ]);
+    chat.clock.advance(61_000);
+    await chat.core.maintain();
+    await chat.settle();
+    assert.equal((await chat.core.store.getRequest(id))!.status, 'failed', 'not created twice, not guessed');
+
+    const [again] = await chat.say(admin, 'add voice route US via sbc1.contoso.com');
+    const card = cardText(cardOf(again));
+    assert.ok(!card.includes('New-CsOnlineVoiceRoute -Identity') && !card.includes('Set-CsOnlinePstnUsage -Identity'), card);
+    assert.ok(card.includes("New-CsOnlineVoiceRoutingPolicy -Identity 'US' -OnlinePstnUsages @('US')"), card);
+    const retry = requestIdIn(again?.text);
+    assert.match(await approve(retry, admin2) ?? '', /done and verified for voice route US: PstnUsage US, RouteGateways sbc1\.contoso\.com, RoutePattern \.\*, RouteUsages US, PolicyUsages US\.$/);
+    assert.deepEqual(chat.sim.snapshot().directRouting.voiceRoutingPolicies.map((p) => p.Name), ['US-Unrestricted', 'US']);
+  });
 });
