@@ -200,6 +200,8 @@ function Set-CsUser {
             if ($bound.ContainsKey('HostedVoiceMail')) { $u.HostedVoiceMail = $HostedVoiceMail }
             if ($setUri) { $u.OnPremLineURI = $OnPremLineURI }
             if ($clearUri) { $u.OnPremLineURI = $null }
+            # A number set or cleared this way is no longer one Set-CsPhoneNumberAssignment assigned.
+            if ($setUri -or $clearUri) { $u.NumberType = $null }
         }
         Save-StubUsers $c $indexes
     }
@@ -504,9 +506,10 @@ function ConvertTo-StubGateway($Gateway) {
 # A policy as Grant-* and Get-* name it: "Name" or "Tag:Name", any case; 'Global' (the string) is the tenant default.
 function Find-StubOnlineVoiceRoutingPolicy($State, [string]$Name) {
     $wanted = $Name.Trim($script:JsTrimChars)
+    # Global is "Global", never "Tag:Global": only named policies carry the tag.
+    if ($wanted.ToLowerInvariant() -ceq 'global') { return 'Global' }
     if ($wanted.StartsWith('tag:', [StringComparison]::OrdinalIgnoreCase)) { $wanted = $wanted.Substring(4) }
     $wanted = $wanted.ToLowerInvariant()
-    if ($wanted -ceq 'global') { return 'Global' }
     foreach ($v in @((Get-StubDirectRouting $State).voiceRoutingPolicies)) {
         if ($null -ne $v -and ([string]$v.Name).ToLowerInvariant() -ceq $wanted) { return $v }
     }
@@ -628,6 +631,7 @@ function Set-CsPhoneNumberAssignment {
     $digits = $m.Groups[1].Value
     # Stored as the sim stores it, in OnPremLineURI, so the line URI index and -Filter on LineURI see it.
     $uri = "tel:+$digits" + $m.Groups[2].Value.ToLowerInvariant()
+    $shown = $uri.Substring(4)
     Invoke-StubLocked {
         $c = Sync-StubState
         $i = (Get-StubUsersFor $PSCmdlet $c $Identity)[0]
@@ -637,12 +641,12 @@ function Set-CsPhoneNumberAssignment {
         }
         # Calling Plan and Operator Connect numbers come from the tenant's number inventory, which this tenant does not hold.
         if ($NumberType -ne 'DirectRouting') {
-            $PSCmdlet.ThrowTerminatingError((New-StubError "The number +$digits is not in this tenant's $NumberType telephone number inventory." 'InvalidOperation' 'NumberNotInInventory' $TelephoneNumber))
+            $PSCmdlet.ThrowTerminatingError((New-StubError "The number $shown is not in this tenant's $NumberType telephone number inventory." 'InvalidOperation' 'NumberNotInInventory' $TelephoneNumber))
         }
         if ($c.Index.line.ContainsKey($uri)) {
             foreach ($j in $c.Index.line[$uri]) {
                 if ($j -eq $i) { continue }
-                $PSCmdlet.ThrowTerminatingError((New-StubError "The number +$digits is already assigned to $($c.Users[$j].UserPrincipalName)." 'InvalidOperation' 'NumberInUse' $TelephoneNumber))
+                $PSCmdlet.ThrowTerminatingError((New-StubError "The number $shown is already assigned to $($c.Users[$j].UserPrincipalName)." 'InvalidOperation' 'NumberInUse' $TelephoneNumber))
             }
         }
         $u.OnPremLineURI = $uri

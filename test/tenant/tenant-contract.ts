@@ -167,6 +167,10 @@ export function tenantContract(name: string, make: (ctx: Mocha.Context) => Promi
       await rejectsWith(h.tenant.run('Set-CsPhoneNumberAssignment', { Identity: '*Smith', TelephoneNumber: '+14255550127', NumberType: 'DirectRouting' }), 'invalid-parameter', 'The identity "*Smith" refers to 2 users; specify one user.');
       await h.tenant.run('Set-CsPhoneNumberAssignment', { Identity: 'Bob Kelly', TelephoneNumber: '+14255550100;ext=12', NumberType: 'DirectRouting' });
       assert.equal((await get('Bob Kelly'))[0]?.LineURI, 'tel:+14255550100;ext=12');
+      await rejectsWith(h.tenant.run('Set-CsPhoneNumberAssignment', { Identity: 'Carla Smith', TelephoneNumber: '+14255550100;EXT=12', NumberType: 'DirectRouting' }), 'cmdlet-error', 'The number +14255550100;ext=12 is already assigned to bob.kelly@contoso.com.');
+      // A number set with Set-CsUser afterwards is Set-CsUser's: clearing it frees it for anyone.
+      await h.tenant.run('Set-CsUser', { Identity: 'Bob Kelly', OnPremLineURI: null });
+      await h.tenant.run('Set-CsPhoneNumberAssignment', { Identity: 'Carla Smith', TelephoneNumber: '+14255550100;ext=12', NumberType: 'DirectRouting' });
     });
 
     it('lists online voice routing policies and grants one, by name or Tag:, reverting to Global with null', async () => {
@@ -176,6 +180,8 @@ export function tenantContract(name: string, make: (ctx: Mocha.Context) => Promi
       assert.deepEqual((await h.tenant.run('Get-CsOnlineVoiceRoutingPolicy', {})).output.map((p) => [p.Identity, p.OnlinePstnUsages ?? []]), [['Global', []], ['Tag:US-Unrestricted', ['US and Canada', 'International']]]);
       assert.deepEqual((await h.tenant.run('Get-CsOnlineVoiceRoutingPolicy', { Identity: 'us-unrestricted' })).output.map((p) => p.Identity), ['Tag:US-Unrestricted']);
       await rejectsWith(h.tenant.run('Get-CsOnlineVoiceRoutingPolicy', { Identity: 'Nope' }), 'not-found', 'Couldn\'t find object "Nope". Please check your parameters and try again.');
+      assert.deepEqual((await h.tenant.run('Get-CsOnlineVoiceRoutingPolicy', { Identity: 'global' })).output.map((p) => p.Identity), ['Global']);
+      await rejectsWith(h.tenant.run('Get-CsOnlineVoiceRoutingPolicy', { Identity: 'Tag:Global' }), 'not-found');
       assert.equal((await get('Bob Smith'))[0]?.OnlineVoiceRoutingPolicy ?? null, null);
       await h.tenant.run('Grant-CsOnlineVoiceRoutingPolicy', { Identity: 'Bob Smith', PolicyName: 'Tag:us-unrestricted' });
       assert.equal((await get('Bob Smith'))[0]?.OnlineVoiceRoutingPolicy, 'US-Unrestricted');

@@ -184,8 +184,9 @@ export class SimulatedTenant implements TenantPort {
 
   /** A policy named as Grant-* and Get-* take it: "Name" or "Tag:Name", any case; Global is the tenant default. */
   private voiceRoutingPolicy(name: string): SimOnlineVoiceRoutingPolicy | 'Global' | undefined {
+    // Global is "Global", never "Tag:Global": only named policies carry the tag.
+    if (name.trim().toLowerCase() === 'global') return 'Global';
     const wanted = name.trim().replace(/^tag:/i, '').toLowerCase();
-    if (wanted === 'global') return 'Global';
     return this.store.directRouting().voiceRoutingPolicies.find((v) => v.Name.toLowerCase() === wanted);
   }
 
@@ -242,7 +243,11 @@ export class SimulatedTenant implements TenantPort {
       for (const { user: u } of rows) {
         if (p.EnterpriseVoiceEnabled !== undefined) u.EnterpriseVoiceEnabled = p.EnterpriseVoiceEnabled;
         if (p.HostedVoiceMail !== undefined) u.HostedVoiceMail = p.HostedVoiceMail;
-        if (number !== undefined) u.OnPremLineURI = number;
+        // A number set or cleared this way is no longer one Set-CsPhoneNumberAssignment assigned.
+        if (number !== undefined) {
+          u.OnPremLineURI = number;
+          u.NumberType = null;
+        }
       }
       this.store.update(rows);
       return null;
@@ -382,9 +387,10 @@ export class SimulatedTenant implements TenantPort {
       const u = row!.user;
       if (!u.Licenses.includes('PhoneSystem')) throw new TenantError('cmdlet-error', `User "${u.UserPrincipalName}" is not licensed for Phone System. Assign an E5 licence or the Phone System add-on first.`);
       // Calling Plan and Operator Connect numbers come from the tenant's number inventory, which this tenant does not hold.
-      if (p.NumberType !== 'DirectRouting') throw new TenantError('cmdlet-error', `The number +${m[1]} is not in this tenant's ${p.NumberType} telephone number inventory.`);
+      const shown = uri.slice('tel:'.length);
+      if (p.NumberType !== 'DirectRouting') throw new TenantError('cmdlet-error', `The number ${shown} is not in this tenant's ${p.NumberType} telephone number inventory.`);
       const holder = this.store.byLineUri(uri).find((h) => h.pos !== row!.pos);
-      if (holder) throw new TenantError('cmdlet-error', `The number +${m[1]} is already assigned to ${holder.user.UserPrincipalName}.`);
+      if (holder) throw new TenantError('cmdlet-error', `The number ${shown} is already assigned to ${holder.user.UserPrincipalName}.`);
       u.OnPremLineURI = uri;
       u.NumberType = p.NumberType;
       u.EnterpriseVoiceEnabled = true;
