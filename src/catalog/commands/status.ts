@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { renderCard } from '../../cards/render';
-import { call } from '../../tenant/cmdlets';
+import type { OutgoingMessage } from '../../model/people';
+import { call, type OnlineUser } from '../../tenant/cmdlets';
 import { TenantError } from '../../tenant/port';
 import { defineCommand } from '../command';
 import { directRoutingPolicy, hasPhoneSystem, licenceAdvice, psText, readUser, UserIdentity } from '../fields';
@@ -83,19 +84,7 @@ export const status = defineCommand<{ user: string }>({
             ? { name: 'HybridPSTNSite', value: `${String(site)}: still set on a Direct Routing user`, verdict: 'warn', fix: `move ${upn} to direct routing policy ${onlinePolicy}` }
             : { name: 'HybridPSTNSite', value: '(none), as Direct Routing has it', verdict: 'pass' },
       ];
-      const drFailing = drFacts.filter((f) => f.verdict === 'fail' || f.verdict === 'warn');
-      return {
-        text: `${user.DisplayName}: ${drFacts.slice(1, 4).map((f) => `${f.name} ${f.value}`).join(', ')} (${drFailing.length ? `to fix: ${drFailing.map((f) => f.name).join(', ')}` : 'on Direct Routing'})`,
-        card: renderCard('user-status', {
-          target: `${user.DisplayName} (${upn})`,
-          moduleVersion: description.moduleVersion,
-          summary: drFailing.length ? `${drFailing.length} item${drFailing.length === 1 ? '' : 's'} to fix for Direct Routing` : 'On Direct Routing',
-          summaryColor: drFailing.some((f) => f.verdict === 'fail') ? 'Attention' : drFailing.length ? 'Warning' : 'Good',
-          facts: drFacts.map((f) => ({ name: `${marks[f.verdict]} ${f.name}`, value: f.value })),
-          fixes: drFailing.filter((f) => f.fix).map((f) => ({ text: `${f.name}: ${f.fix}` })),
-          notes: [...notes, { text: 'Voicemail needs no setting on Direct Routing, and VoicePolicy is a Skype for Business Online property it does not use.' }],
-        }),
-      };
+      return answer(user, description.moduleVersion, drFacts, { ready: 'on Direct Routing', goal: 'Direct Routing' }, [...notes, { text: 'Voicemail needs no setting on Direct Routing, and VoicePolicy is a Skype for Business Online property it does not use.' }]);
     }
     const facts: Fact[] = [
       licence,
@@ -120,20 +109,24 @@ export const status = defineCommand<{ user: string }>({
         ? { name: 'International calls', value: 'could not be read', verdict: 'warn' }
         : { name: 'International calls', value: international === true ? 'allowed' : international === false ? 'blocked' : '(none): default policy', verdict: 'info' },
     ];
-    const failing = facts.filter((f) => f.verdict === 'fail' || f.verdict === 'warn');
-    const summary = failing.length ? `to fix: ${failing.map((f) => f.name).join(', ')}` : 'ready for hybrid voice';
-    const text = `${user.DisplayName}: ${facts.slice(1, 4).map((f) => `${f.name} ${f.value}`).join(', ')} (${summary})`;
-    return {
-      text,
-      card: renderCard('user-status', {
-        target: `${user.DisplayName} (${upn})`,
-        moduleVersion: description.moduleVersion,
-        summary: failing.length ? `${failing.length} item${failing.length === 1 ? '' : 's'} to fix for hybrid voice` : 'Ready for hybrid voice',
-        summaryColor: failing.some((f) => f.verdict === 'fail') ? 'Attention' : failing.length ? 'Warning' : 'Good',
-        facts: facts.map((f) => ({ name: `${marks[f.verdict]} ${f.name}`, value: f.value })),
-        fixes: failing.filter((f) => f.fix).map((f) => ({ text: `${f.name}: ${f.fix}` })),
-        notes,
-      }),
-    };
+    return answer(user, description.moduleVersion, facts, { ready: 'ready for hybrid voice', goal: 'hybrid voice' }, notes);
   },
 });
+
+/** The one-line answer (the 2nd to 4th facts, then what to fix) and the card, for either end state. */
+function answer(user: OnlineUser, moduleVersion: string, facts: Fact[], words: { ready: string; goal: string }, notes: { text: string }[]): OutgoingMessage {
+  const failing = facts.filter((f) => f.verdict === 'fail' || f.verdict === 'warn');
+  const summary = failing.length ? `to fix: ${failing.map((f) => f.name).join(', ')}` : words.ready;
+  return {
+    text: `${user.DisplayName}: ${facts.slice(1, 4).map((f) => `${f.name} ${f.value}`).join(', ')} (${summary})`,
+    card: renderCard('user-status', {
+      target: `${user.DisplayName} (${user.UserPrincipalName})`,
+      moduleVersion,
+      summary: failing.length ? `${failing.length} item${failing.length === 1 ? '' : 's'} to fix for ${words.goal}` : `${words.ready[0]!.toUpperCase()}${words.ready.slice(1)}`,
+      summaryColor: failing.some((f) => f.verdict === 'fail') ? 'Attention' : failing.length ? 'Warning' : 'Good',
+      facts: facts.map((f) => ({ name: `${marks[f.verdict]} ${f.name}`, value: f.value })),
+      fixes: failing.filter((f) => f.fix).map((f) => ({ text: `${f.name}: ${f.fix}` })),
+      notes,
+    }),
+  };
+}
