@@ -179,6 +179,36 @@ describe('Direct Routing, as a conversation', () => {
     assert.match(cardText(cardOf(reply)), /earlier MicrosoftTeams modules call them -PhoneNumber and -PhoneNumberType and refuse these \(this host has MicrosoftTeams 7\.3\.0\)/);
   });
 
+  it('moves and assigns many users to Direct Routing from one CSV with a policy column, under one approval', async () => {
+    const csv = [
+      'user,number,site,international,policy',
+      'alex.vance@contoso.com,,,,US-Unrestricted',
+      'bob.kelly@contoso.com,+14255550100,,,US-Unrestricted',
+      'bob.smith@contoso.com,,,,US-Unrestricted',
+      'adele.vance@contoso.com,+14255550106,Seattle,,US-Unrestricted',
+      'allan.vance@contoso.com,+14255550100,,,US-Unrestricted',
+      'diego.vance@contoso.com,+14255550107,,,Nope',
+    ].join('\n');
+    const response = await chat.click(alice, 'submitRequest', { action: 'bulk-enable', csv });
+    const [reply] = response.replies;
+    const id = requestIdIn(reply?.text);
+    const preview = cardText(cardOf(reply));
+    const row = (n: number) => new RegExp(`row ${n}: [^\\n]*\\n([^\\n]*)`).exec(preview)?.[1];
+    assert.match(row(1)!, /^○ ready: HybridPSTNSite Seattle → \(none\), AllowInternationalCalls True → False, OnlineVoiceRoutingPolicy \(none\) → US-Unrestricted$/);
+    assert.match(row(2)!, /^○ ready: EnterpriseVoiceEnabled False → True, LineURI \(none\) → tel:\+14255550100, OnlineVoiceRoutingPolicy \(none\) → US-Unrestricted$/);
+    assert.match(row(3)!, /^❌ error: Bob Smith \(bob\.smith@contoso\.com\) is not homed on a Cloud Connector site/);
+    assert.equal(row(4), '❌ error: a Direct Routing row (with a policy) takes no site or international: the policy decides');
+    assert.equal(row(5), '❌ error: the number +14255550100 is also on row 2');
+    assert.equal(row(6), '❌ error: There is no online voice routing policy named "Nope" (the tenant has: US-Unrestricted).');
+    await approve(id);
+    const users = chat.sim.snapshot().users;
+    const alex = users.find((u) => u.UserPrincipalName === 'alex.vance@contoso.com')!;
+    const bob = users.find((u) => u.UserPrincipalName === 'bob.kelly@contoso.com')!;
+    assert.deepEqual([alex.HybridPSTNSite, alex.OnPremLineURI, alex.OnlineVoiceRoutingPolicy], [null, 'tel:+14255550111', 'US-Unrestricted']);
+    assert.deepEqual([bob.OnPremLineURI, bob.OnlineVoiceRoutingPolicy], ['tel:+14255550100', 'US-Unrestricted']);
+    assert.equal((await chat.core.store.getRequest(id))!.status, 'verified');
+  });
+
   describe('a pairing interrupted by a crash (New-CsOnlinePSTNGateway is not safe to repeat)', () => {
     /** Leaves the request as a process that died inside the New- step would: approved, claimed, the step running. */
     const interruptedPairing = async (): Promise<string> => {

@@ -1,7 +1,9 @@
 /**
- * bulk enable: many users from a CSV (header user,number,site,international) under one approval. Each
- * row becomes the change commands it needs (enable-voice, assign-site, international-calling), each
- * planned by that command's own plan(), so a row obeys exactly the rules a single request does. A row
+ * bulk enable: many users from a CSV (header user,number,site,international, and policy for Direct
+ * Routing) under one approval. Each row becomes the change commands it needs (enable-voice, assign-site,
+ * international-calling; with a policy, assign-number, or move-to-direct-routing for a Cloud Connector
+ * user without a number in the row), each planned by that command's own plan(), so a row obeys exactly the
+ * rules a single request does. A row
  * already in the wanted state is skipped (a re-run skips what is done); a bad row gets its one-line
  * reason and does not stop the others.
  *
@@ -21,7 +23,9 @@ import { ReadCache } from '../../tenant/read-cache';
 import { defineCommand, type BatchItem, type ChangeCommand, type Command, type CommandContext } from '../command';
 import { numberHolders, SiteName, TelUri } from '../fields';
 import { numberLock } from '../plans';
+import { assignNumber } from './assign-number';
 import { assignSite } from './assign-site';
+import { moveToDirectRouting } from './move-to-direct-routing';
 import { enableVoice } from './enable-voice';
 import { internationalCalling } from './international-calling';
 
@@ -34,13 +38,14 @@ const Input = z.object({
 });
 type Input = z.infer<typeof Input>;
 
-type Column = 'user' | 'number' | 'site' | 'international';
+type Column = 'user' | 'number' | 'site' | 'international' | 'policy';
 /** Header names admins use for each column, compared without case, spaces, dashes or underscores. */
 const headerNames: Record<Column, string[]> = {
   user: ['user', 'users', 'upn', 'userprincipalname', 'username', 'identity', 'sipaddress', 'email'],
   number: ['number', 'phonenumber', 'phone', 'lineuri', 'onpremlineuri', 'tel', 'telephonenumber', 'did'],
   site: ['site', 'pstnsite', 'hybridpstnsite'],
   international: ['international', 'internationalcalls', 'internationalcalling', 'allowinternationalcalls', 'intl'],
+  policy: ['policy', 'onlinevoiceroutingpolicy', 'voiceroutingpolicy', 'routingpolicy'],
 };
 const expectedHeader = 'user,number,site,international';
 
@@ -51,6 +56,8 @@ interface Row {
   number: string;
   site: string;
   international: string;
+  /** An online voice routing policy: the row is for Direct Routing. */
+  policy: string;
 }
 
 /** The separator the header line uses: `;` (as Excel writes it in many locales), tab or `,`. */
@@ -81,13 +88,13 @@ export function readRows(text: string): Row[] {
     const column = (Object.keys(headerNames) as Column[]).find((c) => headerNames[c].includes(key(h)));
     if (column && position[column] === undefined) position[column] = i;
   });
-  if (position.user === undefined || (position.number === undefined && position.site === undefined && position.international === undefined)) {
+  if (position.user === undefined || (position.number === undefined && position.site === undefined && position.international === undefined && position.policy === undefined)) {
     throw new Refusal('invalid-input', oneLine(`The CSV needs a header row ${expectedHeader} (user and at least one other); its first row is "${header.join(',')}".`, 200));
   }
   if (body.length === 0) throw new Refusal('missing-input', 'The CSV has a header but no rows.');
   if (body.length > maxRows) throw new Refusal('invalid-input', `A batch is at most ${maxRows.toLocaleString('en-US')} rows; this CSV has ${body.length.toLocaleString('en-US')}. Split it into smaller files.`);
   const cell = (r: string[], c: Column) => (position[c] === undefined ? '' : (r[position[c]!] ?? '').trim());
-  return body.map((r, i) => ({ row: i + 1, user: cell(r, 'user'), number: cell(r, 'number'), site: cell(r, 'site'), international: cell(r, 'international') }));
+  return body.map((r, i) => ({ row: i + 1, user: cell(r, 'user'), number: cell(r, 'number'), site: cell(r, 'site'), international: cell(r, 'international'), policy: cell(r, 'policy') }));
 }
 
 /** yes/allow → allow, no/block → block, blank → leave as it is. */
@@ -211,7 +218,7 @@ export const bulkEnable = defineCommand<Input>({
   id: 'bulk-enable',
   kind: 'batch',
   title: 'Bulk enable',
-  summary: 'Enable many users from a CSV (user,number,site,international) under one approval: a preview with a verdict per row, then a result per row.',
+  summary: 'Enable many users from a CSV (user,number,site,international; policy for Direct Routing) under one approval, with a verdict and a result per row.',
   usage: 'bulk enable',
   examples: ['bulk enable', 'Bulk enable users', 'bulk enable voice'],
   patterns: [/^bulk\s+enable(?:\s+(?:voice|users|from\s+csv))?$/i],
@@ -268,6 +275,18 @@ export const bulkEnable = defineCommand<Input>({
       }
       const upn = matches[0]!.UserPrincipalName;
       const wants: Want[] = [];
+      if (row.policy !== '') {
+        // Direct Routing: the policy decides where calls go and which may be made, so a site or international column has no place.
+        if (row.site !== '' || row.international !== '') return { row, key: upn.toLowerCase(), error: 'a Direct Routing row (with a policy) takes no site or international: the policy decides', wants: [] };
+        if (row.number === '') {
+          wants.push({ command: moveToDirectRouting, params: { user: upn, policy: row.policy } });
+          return { row, key: upn.toLowerCase(), wants };
+        }
+        const number = TelUri.safeParse(row.number);
+        if (!number.success) return { row, key: upn.toLowerCase(), error: number.error.issues[0]?.message ?? 'not a phone number', wants: [] };
+        wants.push({ command: assignNumber, params: { user: upn, number: number.data, policy: row.policy } });
+        return { row, key: upn.toLowerCase(), wants };
+      }
       if (row.number !== '') {
         const number = TelUri.safeParse(row.number);
         if (!number.success) return { row, key: upn.toLowerCase(), error: number.error.issues[0]?.message ?? 'not a phone number', wants: [] };
@@ -281,7 +300,7 @@ export const bulkEnable = defineCommand<Input>({
       const mode = internationalMode(row.international);
       if (mode instanceof Error) return { row, key: upn.toLowerCase(), error: mode.message, wants: [] };
       if (mode) wants.push({ command: internationalCalling, params: { user: upn, mode } });
-      if (wants.length === 0) return { row, key: upn.toLowerCase(), error: 'nothing asked: give a number, a site or international yes/no', wants };
+      if (wants.length === 0) return { row, key: upn.toLowerCase(), error: 'nothing asked: give a number, a site, international yes/no or a policy', wants };
       return { row, key: upn.toLowerCase(), wants };
     });
     // Duplicates: the first row that names a user (or a number) keeps it; a later one is in error, even
@@ -294,7 +313,7 @@ export const bulkEnable = defineCommand<Input>({
         continue;
       }
       seenUser.set(c.key, c.row.row);
-      const number = c.wants.find((w) => w.command === enableVoice)?.params.number as string | undefined;
+      const number = c.wants.find((w) => w.command === enableVoice || w.command === assignNumber)?.params.number as string | undefined;
       if (!number) continue;
       const firstNumber = seenNumber.get(numberLock(number));
       if (firstNumber !== undefined) {
