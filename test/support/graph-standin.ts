@@ -13,8 +13,10 @@ export interface GraphStandInOptions {
   tenantId: string;
   clientId: string;
   clientSecret: string;
-  /** Answer this many assignNumber calls 429 (Retry-After: 0) before taking one. */
+  /** Answer this many assignNumber calls 429 before taking one. */
   throttleAssigns?: number;
+  /** The Retry-After those 429s carry, seconds (default 0). */
+  retryAfterSeconds?: number;
   /** Polls an operation answers "running" before it finishes. */
   runningPolls?: number;
 }
@@ -79,7 +81,7 @@ export class GraphStandIn {
     if (req.method === 'POST' && path === '/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber') {
       if (this.throttled < (this.options.throttleAssigns ?? 0)) {
         this.throttled++;
-        return graphError(429, 'TooManyRequests', 'Too many requests.', { 'Retry-After': '0' });
+        return graphError(429, 'TooManyRequests', 'Too many requests.', { 'Retry-After': String(this.options.retryAfterSeconds ?? 0) });
       }
       const b = body as { telephoneNumber?: unknown; assignmentTargetId?: unknown; numberType?: unknown };
       const types = { directRouting: 'DirectRouting', callingPlan: 'CallingPlan', operatorConnect: 'OperatorConnect' } as const;

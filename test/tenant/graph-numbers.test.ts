@@ -49,6 +49,18 @@ describe('numbers through Microsoft Graph', () => {
     assert.equal((await sim.run('Get-CsOnlineUser', { Identity: 'Bob Kelly' })).output[0]?.LineURI, 'tel:+14255550101');
   });
 
+  it('stops waiting when Retry-After would outlast the step\'s limit, saying nothing was changed', async () => {
+    const port = await start({ throttleAssigns: 5, retryAfterSeconds: 120 });
+    await assert.rejects(port.run('Set-CsPhoneNumberAssignment', { Identity: 'Bob Kelly', TelephoneNumber: '+14255550101', NumberType: 'DirectRouting' }, { timeoutMs: 60_000 }), (err: unknown) => {
+      assert.ok(err instanceof TenantError);
+      assert.equal(err.kind, 'transient');
+      assert.equal(err.message, "Microsoft Graph is throttling POST /v1.0/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber (Retry-After 60 s, past this step's limit); nothing was changed, try again later.");
+      return true;
+    });
+    assert.equal(assignPosts().length, 1);
+    assert.equal((await sim.run('Get-CsOnlineUser', { Identity: 'Bob Kelly' })).output[0]?.LineURI ?? null, null);
+  });
+
   it('reports a failed operation with Graph\'s status detail, and changes nothing', async () => {
     const port = await start();
     await assert.rejects(port.run('Set-CsPhoneNumberAssignment', { Identity: 'Bob Kelly', TelephoneNumber: '+14255550111', NumberType: 'DirectRouting' }), (err: unknown) => {

@@ -85,7 +85,7 @@ export class GraphClient {
    * One Graph request, with throttling waited out. `path` is relative to the base URL, or an absolute URL on the same
    * origin (an operation's Location); anything else is refused, so a response can never send the token elsewhere.
    */
-  async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<GraphResponse> {
+  async request(method: 'GET' | 'POST', path: string, body?: unknown, options: { deadline?: number } = {}): Promise<GraphResponse> {
     const url = path.startsWith('/') ? `${this.options.baseUrl}${path}` : path;
     if (new URL(url).origin !== this.origin) throw new TenantError('cmdlet-error', `Graph pointed Switchboard at ${new URL(url).origin}, not ${this.origin}; not followed.`);
     for (let attempt = 1; ; attempt++) {
@@ -104,7 +104,14 @@ export class GraphClient {
       }
       const parsed: unknown = response.status === 204 ? null : await response.json().catch(() => null);
       if ((response.status === 429 || response.status === 503) && attempt < this.options.attempts) {
-        await this.options.sleep(retryAfterMs(response.headers.get('retry-after'), attempt, this.options.maxRetryAfterMs));
+        const wait = retryAfterMs(response.headers.get('retry-after'), attempt, this.options.maxRetryAfterMs);
+        // Throttled past the caller's limit. A throttled request was not taken: a POST changed nothing, and a
+        // GET of an operation leaves that operation's outcome to the read-back.
+        if (options.deadline !== undefined && Date.now() + wait > options.deadline) {
+          const what = method === 'POST' ? 'nothing was changed, try again later' : 'the outcome is unknown until the read-back';
+          throw new TenantError(method === 'POST' ? 'transient' : 'timeout', `Microsoft Graph is throttling ${method} ${pathOf(url)} (Retry-After ${Math.ceil(wait / 1000)} s, past this step's limit); ${what}.`);
+        }
+        await this.options.sleep(wait);
         continue;
       }
       if (response.ok) return { status: response.status, headers: response.headers, body: parsed };

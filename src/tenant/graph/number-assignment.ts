@@ -96,13 +96,15 @@ export class GraphNumberAssignment implements TenantPort {
       const body = { telephoneNumber: params.TelephoneNumber, assignmentTargetId: user.Identity, numberType: numberTypes[params.NumberType] };
       command = `POST ${path} ${JSON.stringify(body)}`;
       attempts = 1;
-      const accepted = await this.graph.request('POST', path, body);
+      // One limit for all of it (throttling, the operation), inside the lease the runner holds for the step.
+      const limitMs = options?.timeoutMs ?? this.defaultTimeoutMs;
+      const deadline = Date.now() + limitMs;
+      const accepted = await this.graph.request('POST', path, body, { deadline });
       const location = accepted.headers.get('location');
       if (accepted.status !== 202 || !location) throw new TenantError('cmdlet-error', `Microsoft Graph answered ${accepted.status} without an operation to follow; check the number's assignment in the Teams admin center.`);
-      const deadline = Date.now() + (options?.timeoutMs ?? this.defaultTimeoutMs);
       let wait = this.pollMs.first;
       for (;;) {
-        const polled = Operation.safeParse((await this.graph.request('GET', location)).body);
+        const polled = Operation.safeParse((await this.graph.request('GET', location, undefined, { deadline })).body);
         if (!polled.success) throw new TenantError('cmdlet-error', 'Microsoft Graph returned an operation Switchboard could not read.');
         const op = polled.data;
         if (op.status === 'succeeded') return { output: null, record: record('ok') };
@@ -110,7 +112,7 @@ export class GraphNumberAssignment implements TenantPort {
           const detail = op.numbers?.map((n) => n.statusDetail).filter(Boolean).join('; ');
           throw new TenantError('cmdlet-error', oneLine(`Microsoft Graph ${op.status} the assignment of ${params.TelephoneNumber}${detail ? `: ${detail}` : ''} (operation ${op.id}).`, 400));
         }
-        if (Date.now() + wait > deadline) throw new TenantError('timeout', `The assignment of ${params.TelephoneNumber} was still ${op.status} in Microsoft Graph after ${Math.round((options?.timeoutMs ?? this.defaultTimeoutMs) / 1000)} s (operation ${op.id}); whether it lands is unknown, and the read-back will tell.`);
+        if (Date.now() + wait > deadline) throw new TenantError('timeout', `The assignment of ${params.TelephoneNumber} was still ${op.status} in Microsoft Graph after ${Math.round(limitMs / 1000)} s (operation ${op.id}); whether it lands is unknown, and the read-back will tell.`);
         await this.sleep(wait);
         wait = Math.min(this.pollMs.max, wait * 2);
       }
