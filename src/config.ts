@@ -20,6 +20,9 @@ const idList = z
   .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[0-9a-fA-F-]{8,64}$/, 'must be a comma-separated list of Entra object ids (GUIDs)')));
 
+/** The secret and the token travel to these: https, or http to this machine only (a local stand-in). */
+const graphUrl = z.url({ protocol: /^https?$/ }).refine((u) => u.startsWith('https:') || isLoopback(new URL(u).hostname.replace(/^\[|\]$/g, '')), 'must be https (plain http only to a loopback address)');
+
 export const ConfigSchema = z
   .object({
     PORT: z.coerce.number().int().min(0, "must be 0 (any free port) or a port number").max(65535).default(3978),
@@ -61,8 +64,8 @@ export const ConfigSchema = z
     GRAPH_TENANT_ID: z.string().trim().optional(),
     GRAPH_CLIENT_ID: z.string().trim().optional(),
     GRAPH_CLIENT_SECRET: z.string().optional(),
-    GRAPH_URL: z.url({ protocol: /^https?$/ }).default('https://graph.microsoft.com/v1.0'),
-    GRAPH_LOGIN_URL: z.url({ protocol: /^https?$/ }).default('https://login.microsoftonline.com'),
+    GRAPH_URL: graphUrl.default('https://graph.microsoft.com/v1.0'),
+    GRAPH_LOGIN_URL: graphUrl.default('https://login.microsoftonline.com'),
     /** The audit log's HMAC key, base64 of at least 32 bytes (e.g. from Key Vault); else AUDIT_KEY_FILE. */
     AUDIT_KEY: z.string().refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v.trim()) && Buffer.from(v.trim(), 'base64').length >= 32, 'must be base64 of at least 32 bytes').optional(),
     /** A file holding that key, readable by the service user alone; default switchboard-audit.key next to DATA_DIR, made on first start. */

@@ -52,6 +52,9 @@ describe('configuration', () => {
       'GRAPH_CLIENT_SECRET: is required when GRAPH_NUMBERS is on',
     ]);
     assert.deepEqual(problems({ GRAPH_NUMBERS: 'yes' }).map((p) => p.split(':')[0]), ['GRAPH_NUMBERS']);
+    // The secret and the token never travel in cleartext, except to a stand-in on this machine.
+    assert.deepEqual(problems({ GRAPH_URL: 'http://graph.contoso.com/v1.0' }), ['GRAPH_URL: must be https (plain http only to a loopback address)']);
+    assert.deepEqual(problems({ GRAPH_LOGIN_URL: 'http://127.0.0.1:8080', GRAPH_URL: 'http://[::1]:8081/v1.0' }), []);
     const c = loadConfig({});
     assert.deepEqual([c.GRAPH_NUMBERS, c.GRAPH_URL, c.GRAPH_LOGIN_URL], ['off', 'https://graph.microsoft.com/v1.0', 'https://login.microsoftonline.com']);
   });

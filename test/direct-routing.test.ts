@@ -76,7 +76,7 @@ describe('Direct Routing, as a conversation', () => {
     assert.match(card, /Set-CsPhoneNumberAssignment -Identity 'bob\.kelly@contoso\.com' -TelephoneNumber '\+14255550100' -NumberType 'DirectRouting'/);
     assert.match(card, /Grant-CsOnlineVoiceRoutingPolicy -Identity 'bob\.kelly@contoso\.com' -PolicyName 'US-Unrestricted'/);
     assert.match(card, /No SBC is paired with the tenant yet/);
-    assert.equal(await approve(id), `${id} done and verified for Bob Kelly (bob.kelly@contoso.com): EnterpriseVoiceEnabled True, LineURI tel:+14255550100, OnlineVoiceRoutingPolicy US-Unrestricted.`);
+    assert.equal(await approve(id), `${id} done and verified for Bob Kelly (bob.kelly@contoso.com): EnterpriseVoiceEnabled True, LineURI tel:+14255550100, OnlineVoiceRoutingPolicy US-Unrestricted, HybridPSTNSite (none).`);
     const bob = chat.sim.snapshot().users.find((u) => u.UserPrincipalName === 'bob.kelly@contoso.com')!;
     assert.deepEqual([bob.EnterpriseVoiceEnabled, bob.OnPremLineURI, bob.NumberType, bob.OnlineVoiceRoutingPolicy], [true, 'tel:+14255550100', 'DirectRouting', 'US-Unrestricted']);
 
@@ -147,7 +147,7 @@ describe('Direct Routing, as a conversation', () => {
 
     const [assign] = await chat.say(alice, 'assign number +14255550100 to Bob Kelly policy US');
     assert.doesNotMatch(cardText(cardOf(assign)), /No SBC is paired/);
-    assert.match(await approve(requestIdIn(assign?.text)) ?? '', /OnlineVoiceRoutingPolicy US\.$/);
+    assert.match(await approve(requestIdIn(assign?.text)) ?? '', /OnlineVoiceRoutingPolicy US, HybridPSTNSite \(none\)\.$/);
   });
 
   it('keeps the Cloud Connector commands off a Direct Routing user, each with the reason in one line', async () => {
@@ -207,6 +207,45 @@ describe('Direct Routing, as a conversation', () => {
     assert.deepEqual([alex.HybridPSTNSite, alex.OnPremLineURI, alex.OnlineVoiceRoutingPolicy], [null, 'tel:+14255550111', 'US-Unrestricted']);
     assert.deepEqual([bob.OnPremLineURI, bob.OnlineVoiceRoutingPolicy], ['tel:+14255550100', 'US-Unrestricted']);
     assert.equal((await chat.core.store.getRequest(id))!.status, 'verified');
+  });
+
+  it('never has a Cloud Connector and a Direct Routing request for the same user open at once', async () => {
+    const [move] = await chat.say(alice, 'move Alex Vance to direct routing policy US-Unrestricted');
+    const moveId = requestIdIn(move?.text);
+    for (const text of ['disable voice for Alex Vance', 'block international calls for Alex Vance', 'assign Alex Vance to site Amsterdam', 'enable voice for Alex Vance number +14255550199']) {
+      const [reply] = await chat.say(alice, text);
+      assert.match(reply!.text ?? '', new RegExp(`already held by open request ${moveId} \\(pending, Alex Vance \\(alex\\.vance@contoso\\.com\\)\\); decide on that one first`), text);
+    }
+    const [site] = await chat.say(alice, 'assign Bob Kelly to site Seattle');
+    const siteId = requestIdIn(site?.text);
+    const [number] = await chat.say(alice, 'assign number +14255550100 to Bob Kelly policy US-Unrestricted');
+    assert.match(number!.text ?? '', new RegExp(`already held by open request ${siteId}`));
+    assert.equal((await chat.core.store.listRequests({ statuses: ['pending'] })).length, 2);
+  });
+
+  it('refuses a move to Global, and an unlicensed user, before the clean-up can run', async () => {
+    const [global] = await chat.say(alice, 'move Alex Vance to direct routing policy Global');
+    assert.equal(global!.text, 'Moving to Direct Routing grants a policy of its own, not Global: name one of US-Unrestricted.');
+    chat.sim.store.transaction(() => {
+      const [row] = chat.sim.store.byUpn('alex.vance@contoso.com');
+      row!.user.Licenses = ['Teams'];
+      chat.sim.store.update([row!]);
+    });
+    const [unlicensed] = await chat.say(alice, 'move Alex Vance to direct routing policy US-Unrestricted');
+    assert.match(unlicensed!.text ?? '', /^Alex Vance \(alex\.vance@contoso\.com\) is not licensed for Phone System, which Set-CsPhoneNumberAssignment needs/);
+    assert.deepEqual(await chat.core.store.listRequests({ statuses: ['pending'] }), []);
+  });
+
+  it('refuses an add voice route whose route or policy of that name exists with other usages, since it cannot change them', async () => {
+    const [sbc] = await chat.say(admin, 'add sbc sbc1.contoso.com port 5067');
+    await approve(requestIdIn(sbc?.text), admin2);
+    await chat.sim.run('Set-CsOnlinePstnUsage', { Identity: 'Global', Usage: { Add: ['Other'] } });
+    await chat.sim.run('New-CsOnlineVoiceRoute', { Identity: 'US', NumberPattern: '.*', OnlinePstnGatewayList: ['sbc1.contoso.com'], OnlinePstnUsages: ['Other'] });
+    const [route] = await chat.say(admin, 'add voice route US via sbc1.contoso.com');
+    assert.match(route!.text ?? '', /^The voice route US exists with sbc1\.contoso\.com for \.\* on the usages Other; changing a route is Set-CsOnlineVoiceRoute/);
+    const [policy] = await chat.say(admin, 'add voice route US-Unrestricted via sbc1.contoso.com');
+    assert.match(policy!.text ?? '', /^The online voice routing policy US-Unrestricted exists without the usage US-Unrestricted \(it has US and Canada\)/);
+    assert.deepEqual(await chat.core.store.listRequests({ statuses: ['pending'] }), []);
   });
 
   describe('a pairing interrupted by a crash (New-CsOnlinePSTNGateway is not safe to repeat)', () => {

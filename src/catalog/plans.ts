@@ -87,7 +87,7 @@ export function makePlan(parts: {
     expectations: parts.expectations,
     steps: parts.steps,
     commands: parts.steps.map(renderStep),
-    locks: [...parts.changes.map((c) => `${parts.subject.toLowerCase()}|${c.property}`), ...(parts.extraLocks ?? [])],
+    locks: [...new Set([...parts.changes.map((c) => `${parts.subject.toLowerCase()}|${c.property}`), ...(parts.extraLocks ?? [])])],
     notes: parts.notes ?? [],
   };
 }

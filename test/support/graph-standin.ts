@@ -19,6 +19,12 @@ export interface GraphStandInOptions {
   retryAfterSeconds?: number;
   /** Polls an operation answers "running" before it finishes. */
   runningPolls?: number;
+  /** Answer assignNumber with this status (and a Graph error body) instead of taking it. */
+  assignStatus?: number;
+  /** Answer this many polls of an operation 500 before answering them. */
+  failedPolls?: number;
+  /** Answer assignNumber with a redirect to this URL. */
+  redirectAssignTo?: string;
 }
 
 type Operation = { id: string; status: 'running' | 'succeeded' | 'failed'; numbers: { resourceLocation: string; status: string; statusDetail: string | null }[] };
@@ -30,6 +36,7 @@ export class GraphStandIn {
   private readonly tokens = new Set<string>();
   private readonly operations = new Map<string, { op: Operation; polls: number; settle: () => void }>();
   private throttled = 0;
+  private failedPollsLeft: number | undefined;
 
   constructor(private readonly tenant: SimulatedTenant, private readonly options: GraphStandInOptions) {}
 
@@ -83,6 +90,12 @@ export class GraphStandIn {
         this.throttled++;
         return graphError(429, 'TooManyRequests', 'Too many requests.', { 'Retry-After': String(this.options.retryAfterSeconds ?? 0) });
       }
+      if (this.options.redirectAssignTo) {
+        res.writeHead(307, { Location: this.options.redirectAssignTo });
+        res.end();
+        return;
+      }
+      if (this.options.assignStatus) return graphError(this.options.assignStatus, 'InternalServerError', 'Something went wrong.');
       const b = body as { telephoneNumber?: unknown; assignmentTargetId?: unknown; numberType?: unknown };
       const types = { directRouting: 'DirectRouting', callingPlan: 'CallingPlan', operatorConnect: 'OperatorConnect' } as const;
       if (typeof b?.telephoneNumber !== 'string' || typeof b.assignmentTargetId !== 'string' || typeof b.numberType !== 'string' || !(b.numberType in types)) {
@@ -108,6 +121,11 @@ export class GraphStandIn {
     if (req.method === 'GET' && opMatch) {
       const entry = this.operations.get(opMatch[1] ?? opMatch[2] ?? '');
       if (!entry) return graphError(404, 'NotFound', 'Operation not found.');
+      if (this.failedPollsLeft === undefined) this.failedPollsLeft = this.options.failedPolls ?? 0;
+      if (this.failedPollsLeft > 0) {
+        this.failedPollsLeft--;
+        return graphError(500, 'InternalServerError', 'Something went wrong.');
+      }
       entry.polls++;
       if (entry.op.status === 'running' && entry.polls > (this.options.runningPolls ?? 1)) {
         entry.settle();

@@ -49,16 +49,39 @@ describe('numbers through Microsoft Graph', () => {
     assert.equal((await sim.run('Get-CsOnlineUser', { Identity: 'Bob Kelly' })).output[0]?.LineURI, 'tel:+14255550101');
   });
 
-  it('stops waiting when Retry-After would outlast the step\'s limit, saying nothing was changed', async () => {
+  it('does not shorten a Retry-After that outlasts the step\'s limit: it stops, saying nothing was changed', async () => {
     const port = await start({ throttleAssigns: 5, retryAfterSeconds: 120 });
     await assert.rejects(port.run('Set-CsPhoneNumberAssignment', { Identity: 'Bob Kelly', TelephoneNumber: '+14255550101', NumberType: 'DirectRouting' }, { timeoutMs: 60_000 }), (err: unknown) => {
       assert.ok(err instanceof TenantError);
       assert.equal(err.kind, 'transient');
-      assert.equal(err.message, "Microsoft Graph is throttling POST /v1.0/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber (Retry-After 60 s, past this step's limit); nothing was changed, try again later.");
+      assert.equal(err.message, "Microsoft Graph is throttling POST /v1.0/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber (Retry-After 120, past this step's limit); nothing was changed, try again later.");
       return true;
     });
     assert.equal(assignPosts().length, 1);
     assert.equal((await sim.run('Get-CsOnlineUser', { Identity: 'Bob Kelly' })).output[0]?.LineURI ?? null, null);
+  });
+
+  it('calls the outcome unknown, for the read-back to settle, when Graph fails a POST on its side or redirects it', async () => {
+    for (const options of [{ assignStatus: 500 }, { assignStatus: 503 }, { redirectAssignTo: 'https://graph.example.invalid/steal' }]) {
+      const port = await start(options);
+      await assert.rejects(port.run('Set-CsPhoneNumberAssignment', { Identity: 'Bob Kelly', TelephoneNumber: '+14255550101', NumberType: 'DirectRouting' }), (err: unknown) => {
+        assert.ok(err instanceof TenantError);
+        assert.equal(err.kind, 'timeout', JSON.stringify(options));
+        assert.match(err.message, /whether it took effect is unknown/);
+        return true;
+      });
+      assert.equal(assignPosts().length, 1, `sent once: ${JSON.stringify(options)}`);
+      assert.ok(graph.requests.every((r) => r.path !== '/steal'));
+      await graph.close();
+      await sim.close();
+    }
+  });
+
+  it('asks again when a poll of the operation fails, and reports the assignment once it succeeds', async () => {
+    const port = await start({ failedPolls: 2 });
+    await port.run('Set-CsPhoneNumberAssignment', { Identity: 'Bob Kelly', TelephoneNumber: '+14255550101', NumberType: 'DirectRouting' });
+    assert.equal(assignPosts().length, 1);
+    assert.equal((await sim.run('Get-CsOnlineUser', { Identity: 'Bob Kelly' })).output[0]?.LineURI, 'tel:+14255550101');
   });
 
   it('reports a failed operation with Graph\'s status detail, and changes nothing', async () => {
@@ -103,7 +126,7 @@ describe('numbers through Microsoft Graph', () => {
       assert.match(cardText(cardOf(reply)), /This bot assigns numbers through Microsoft Graph v1\.0/);
       await chat.click(admin, 'approve', { requestId: id });
       await chat.settle();
-      assert.equal(chat.outbox.sent.find((s) => s.message.text?.startsWith(id))?.message.text, `${id} done and verified for Bob Kelly (bob.kelly@contoso.com): EnterpriseVoiceEnabled True, LineURI tel:+14255550100.`);
+      assert.equal(chat.outbox.sent.find((s) => s.message.text?.startsWith(id))?.message.text, `${id} done and verified for Bob Kelly (bob.kelly@contoso.com): EnterpriseVoiceEnabled True, LineURI tel:+14255550100, HybridPSTNSite (none).`);
       assert.equal(assignPosts().length, 1);
       const audit = await chat.core.store.listAudit({ requestId: id, limit: 50 });
       assert.ok(audit.some((e) => e.event === 'cmdlet.run' && JSON.stringify(e).includes('POST /admin/teams/telephoneNumberManagement/numberAssignments/assignNumber')), 'the audit names the Graph call');

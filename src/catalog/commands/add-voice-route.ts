@@ -124,9 +124,14 @@ export const addVoiceRoute = defineCommand<Input>({
       if (!sbc) throw new Refusal('invalid-input', `${fqdn} is not paired with the tenant: pair it first (add sbc ${fqdn} port <port>).`);
     }
     const parts = await readParts(ctx, input.name);
+    const sameName = (list: readonly string[] | null | undefined) => (list ?? []).length === 1 && list![0]!.toLowerCase() === input.name.toLowerCase();
     if (parts.route) {
-      const same = parts.route.OnlinePstnGatewayList.map((g) => g.toLowerCase()).join(',') === input.sbcs.join(',') && parts.route.NumberPattern === input.pattern;
-      if (!same) throw new Refusal('invalid-input', `The voice route ${parts.route.Identity} exists with ${listText(parts.route.OnlinePstnGatewayList)} for ${parts.route.NumberPattern}; changing a route is Set-CsOnlineVoiceRoute, which Switchboard does not run.`);
+      const same = parts.route.OnlinePstnGatewayList.map((g) => g.toLowerCase()).join(',') === input.sbcs.join(',') && parts.route.NumberPattern === input.pattern && sameName(parts.route.OnlinePstnUsages);
+      if (!same) throw new Refusal('invalid-input', `The voice route ${parts.route.Identity} exists with ${listText(parts.route.OnlinePstnGatewayList)} for ${parts.route.NumberPattern} on the usages ${listText(parts.route.OnlinePstnUsages) ?? '(none)'}; changing a route is Set-CsOnlineVoiceRoute, which Switchboard does not run.`);
+    }
+    // A policy of that name without the usage would never reach the route: changing it is Set-CsOnlineVoiceRoutingPolicy.
+    if (parts.policy && !(parts.policy.OnlinePstnUsages ?? []).some((u) => u.toLowerCase() === input.name.toLowerCase())) {
+      throw new Refusal('invalid-input', `The online voice routing policy ${parts.policy.Identity.replace(/^tag:/i, '')} exists without the usage ${input.name} (it has ${listText(parts.policy.OnlinePstnUsages) ?? 'none'}); changing a policy is Set-CsOnlineVoiceRoutingPolicy, which Switchboard does not run. Choose another name.`);
     }
     const subject = `voice-route:${input.name.toLowerCase()}`;
     const { changes, expectations } = planChanges(await observe(ctx, input, subject), {

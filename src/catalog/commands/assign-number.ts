@@ -83,7 +83,20 @@ export function directRoutingSteps(upn: string, telUri: string, policy: string |
   return steps;
 }
 
-const observe: ChangeCommand<Input>['observe'] = (ctx, _input, subject) => readDirectRouting(ctx, subject);
+const observe: ChangeCommand<Input>['observe'] = async (ctx, _input, subject) => {
+  const [pstn] = (await ctx.tenant.run('Get-CsUserPstnSettings', { Identity: subject })).output;
+  // Read so the runner sees a PSTN site given meanwhile: a user is on Cloud Connector or on Direct Routing, not both.
+  return { ...(await readDirectRouting(ctx, subject)), HybridPSTNSite: pstn ? (pstn.HybridPSTNSite ?? null) : undefined };
+};
+
+/**
+ * The locks every request that touches a user's voice routing holds, whether it changes them or relies on them:
+ * the user's number (either property), their PSTN site and both kinds of voice routing policy, so a Cloud Connector
+ * request and a Direct Routing one for the same user are never open at once.
+ */
+export function routingLocks(subject: string): string[] {
+  return ['EnterpriseVoiceEnabled', 'OnPremLineURI', 'LineURI', 'HybridPSTNSite', 'AllowInternationalCalls', 'OnlineVoiceRoutingPolicy'].map((p) => `${subject}|${p}`);
+}
 
 export const assignNumber = defineCommand<Input>({
   id: 'assign-number',
@@ -131,13 +144,13 @@ export const assignNumber = defineCommand<Input>({
     const subject = user.UserPrincipalName.toLowerCase();
     const observed = await observe(ctx, input, subject);
     const wanted: Record<string, unknown> = { EnterpriseVoiceEnabled: true, LineURI: input.number, ...(policy !== undefined ? { OnlineVoiceRoutingPolicy: policy } : {}) };
-    const { changes, expectations } = planChanges(observed, wanted);
+    const { changes, expectations } = planChanges(observed, wanted, { HybridPSTNSite: '(none)' });
     const steps = directRoutingSteps(user.UserPrincipalName, input.number, policy, observed);
     if (steps.length === 0) throw new Refusal('nothing-to-change', `${describeUser(user)} already has ${input.number.replace(/^tel:/, '')}${policy !== undefined ? ` and ${psTextPolicy(policy)}` : ''}: nothing to do.`);
     const notes = ['Voicemail needs no setting on Direct Routing: Set-CsPhoneNumberAssignment has no HostedVoiceMail ("no longer necessary").', ...(await graphNote(ctx)), ...(await parameterNote(ctx))];
     if (policy === undefined) notes.push(`No policy named: ${user.DisplayName} keeps ${psTextPolicy(observed.OnlineVoiceRoutingPolicy)}, and their calls go where its PSTN usages route them.`);
     if ((await ctx.tenant.run('Get-CsOnlinePSTNGateway', {})).output.length === 0) notes.push('No SBC is paired with the tenant yet (add sbc): calls to and from this number have nowhere to go until one is.');
-    return makePlan({ target: describeUser(user), subject, changes, expectations, steps, extraLocks: [numberLock(input.number)], notes });
+    return makePlan({ target: describeUser(user), subject, changes, expectations, steps, extraLocks: [numberLock(input.number), ...routingLocks(subject)], notes });
   },
 });
 

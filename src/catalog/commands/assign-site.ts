@@ -74,6 +74,8 @@ export const assignSite = defineCommand<Input>({
       changes,
       expectations,
       steps: [callStep('Set-CsUserPstnSettings', { Identity: user.UserPrincipalName, HybridPSTNSite: site }, { title: `Assign to site ${site}`, repeatSafe: true })],
+      // A Direct Routing request for the same user open at once would leave them on both.
+      extraLocks: [`${subject}|OnlineVoiceRoutingPolicy`],
       notes,
     });
   },

@@ -61,6 +61,8 @@ export const internationalCalling = defineCommand<Input>({
       changes,
       expectations,
       steps: [callStep('Grant-CsVoiceRoutingPolicy', { Identity: user.UserPrincipalName, PolicyName: policyFor(input.mode) }, { title: `${allowed ? 'Allow' : 'Block'} international calls`, repeatSafe: true })],
+      // A Direct Routing request for the same user open at once would make this one meaningless.
+      extraLocks: [`${subject}|OnlineVoiceRoutingPolicy`],
       notes,
     });
   },

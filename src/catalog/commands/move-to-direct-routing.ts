@@ -12,9 +12,9 @@
 import { z } from 'zod';
 import { Refusal } from '../../errors';
 import { defineCommand, type ChangeCommand } from '../command';
-import { describeUser, planChanges, readUser, UserIdentity } from '../fields';
+import { describeUser, hasPhoneSystem, licenceAdvice, planChanges, readUser, UserIdentity } from '../fields';
 import { callStep, makePlan, numberLock } from '../plans';
-import { directRoutingSteps, findVoiceRoutingPolicy, graphNote, parameterNote, policyNames, PolicyName, readDirectRouting } from './assign-number';
+import { directRoutingSteps, findVoiceRoutingPolicy, graphNote, parameterNote, policyNames, PolicyName, readDirectRouting, routingLocks } from './assign-number';
 
 const Input = z.object({ user: UserIdentity, policy: PolicyName });
 type Input = z.infer<typeof Input>;
@@ -68,7 +68,11 @@ export const moveToDirectRouting = defineCommand<Input>({
       throw new Refusal('invalid-input', `${describeUser(user)} is not homed on a Cloud Connector site: give them a Direct Routing number with "assign number <E.164> to ${user.UserPrincipalName} policy <policy>".`);
     }
     if (!number) throw new Refusal('invalid-input', `${describeUser(user)} has no number to take along: use "assign number <E.164> to ${user.UserPrincipalName} policy <policy>" after clearing their site (assign them to no site).`);
+    // Checked before anything runs: the clean-up cannot be taken back by this command once it has.
+    if (!hasPhoneSystem(user)) throw new Refusal('invalid-input', `${describeUser(user)} is not licensed for Phone System, which Set-CsPhoneNumberAssignment needs: ${licenceAdvice}.`);
     const policy = await findVoiceRoutingPolicy(ctx, input.policy);
+    // The migration's end state has an online voice routing policy that "has a value": Global is none.
+    if (policy.toLowerCase() === 'global') throw new Refusal('invalid-input', `Moving to Direct Routing grants a policy of its own, not Global: name one of ${(await policyNames(ctx)).join(', ') || 'the policies you create with add voice route'}.`);
     const { changes, expectations } = planChanges(observed, { HybridPSTNSite: null, AllowInternationalCalls: false, EnterpriseVoiceEnabled: true, LineURI: number, OnlineVoiceRoutingPolicy: policy });
     return makePlan({
       target: describeUser(user),
@@ -81,11 +85,12 @@ export const moveToDirectRouting = defineCommand<Input>({
         // The number is set again even though it is the same: on Direct Routing it is Set-CsPhoneNumberAssignment's to hold.
         ...directRoutingSteps(user.UserPrincipalName, number, policy, { ...observed, EnterpriseVoiceEnabled: null }),
       ],
-      extraLocks: [numberLock(number)],
+      extraLocks: [numberLock(number), ...routingLocks(subject)],
       notes: [
         'The clean-up is the migration doc\'s own (it spells the parameter -AllowInternationCalls; the cmdlet\'s is -AllowInternationalCalls). On Direct Routing, which calls a user may make is decided by the online voice routing policy\'s PSTN usages.',
         `Calls to ${number.replace(/^tel:/, '')} reach ${user.DisplayName} through the SBCs the policy routes to, not the Cloud Connector site, from the moment this runs: have the SBC and its voice routes ready first (show direct routing).`,
         'PSTN sites and hybrid Mediation Server registrations have no Direct Routing counterpart: the site stays in the tenant until its appliances are retired. The Teams client needs TeamsUpgradePolicy Islands or TeamsOnly, which this does not set.',
+        `Set-CsPhoneNumberAssignment cannot set a number synchronized from on-premises Active Directory: if ${number.replace(/^tel:/, '')} comes from there, clear it on premises first, or step 3 fails after the clean-up.`,
         ...(await graphNote(ctx)),
         ...(await parameterNote(ctx)),
       ],

@@ -65,6 +65,8 @@ export class GraphClient {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ client_id: this.options.clientId, client_secret: this.options.clientSecret, scope: graphScope, grant_type: 'client_credentials' }),
+        // The secret goes to this URL and nowhere a redirect points.
+        redirect: 'error',
         signal: AbortSignal.timeout(this.options.requestTimeoutMs),
       });
     } catch (err) {
@@ -95,6 +97,8 @@ export class GraphClient {
           method,
           headers: { Authorization: `Bearer ${await this.accessToken()}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          // The token goes to the Graph origin only, whatever a redirect says.
+          redirect: 'error',
           signal: AbortSignal.timeout(this.options.requestTimeoutMs),
         });
       } catch (err) {
@@ -103,13 +107,17 @@ export class GraphClient {
         throw new TenantError('timeout', oneLine(`${method} ${pathOf(url)} got no answer from Microsoft Graph (${(err as Error).message}); whether it took effect is unknown.`));
       }
       const parsed: unknown = response.status === 204 ? null : await response.json().catch(() => null);
-      if ((response.status === 429 || response.status === 503) && attempt < this.options.attempts) {
-        const wait = retryAfterMs(response.headers.get('retry-after'), attempt, this.options.maxRetryAfterMs);
-        // Throttled past the caller's limit. A throttled request was not taken: a POST changed nothing, and a
-        // GET of an operation leaves that operation's outcome to the read-back.
-        if (options.deadline !== undefined && Date.now() + wait > options.deadline) {
+      // 429 says the request was not taken; a 503 proves that only for a read, so a POST is never sent twice on one.
+      const throttled = response.status === 429 || (response.status === 503 && method === 'GET');
+      if (throttled && attempt < this.options.attempts) {
+        const header = response.headers.get('retry-after');
+        const wait = retryAfterMs(header, attempt);
+        // Graph's wait is honoured, never shortened: past the caller's limit (or the longest wait we allow) the
+        // call ends here. A throttled request was not taken: a POST changed nothing, and a GET of an operation
+        // leaves that operation's outcome to the read-back.
+        if (wait > this.options.maxRetryAfterMs || (options.deadline !== undefined && Date.now() + wait > options.deadline)) {
           const what = method === 'POST' ? 'nothing was changed, try again later' : 'the outcome is unknown until the read-back';
-          throw new TenantError(method === 'POST' ? 'transient' : 'timeout', `Microsoft Graph is throttling ${method} ${pathOf(url)} (Retry-After ${Math.ceil(wait / 1000)} s, past this step's limit); ${what}.`);
+          throw new TenantError(method === 'POST' ? 'transient' : 'timeout', `Microsoft Graph is throttling ${method} ${pathOf(url)} (Retry-After ${header ?? 'not given'}, past this step's limit); ${what}.`);
         }
         await this.options.sleep(wait);
         continue;
@@ -117,6 +125,8 @@ export class GraphClient {
       if (response.ok) return { status: response.status, headers: response.headers, body: parsed };
       const error = GraphErrorBody.safeParse(parsed);
       const message = oneLine(`Microsoft Graph answered ${response.status} to ${method} ${pathOf(url)}${error.success ? `: ${error.data.error.code}: ${error.data.error.message}` : ''}`, 400);
+      // A POST that failed on Graph's side may still have been carried out: unknown, for the read-back to settle.
+      if (method === 'POST' && response.status >= 500) throw new TenantError('timeout', `${message}; whether it took effect is unknown.`);
       throw new TenantError(kindOf(response.status), message);
     }
   }
@@ -134,9 +144,8 @@ function kindOf(status: number) {
   return 'cmdlet-error' as const;
 }
 
-/** Retry-After in seconds (or an HTTP date), else a short backoff; never longer than the cap. */
-export function retryAfterMs(header: string | null, attempt: number, capMs: number): number {
-  const seconds = header !== null && /^\d+$/.test(header.trim()) ? Number(header.trim()) * 1000 : header ? Date.parse(header) - Date.now() : NaN;
-  const wait = Number.isFinite(seconds) && seconds >= 0 ? seconds : 500 * 2 ** (attempt - 1);
-  return Math.min(capMs, wait);
+/** Retry-After in seconds (or an HTTP date), else a short backoff, ms. */
+export function retryAfterMs(header: string | null, attempt: number): number {
+  const ms = header !== null && /^\d+$/.test(header.trim()) ? Number(header.trim()) * 1000 : header ? Date.parse(header) - Date.now() : NaN;
+  return Number.isFinite(ms) && ms >= 0 ? ms : 500 * 2 ** (attempt - 1);
 }

@@ -101,18 +101,33 @@ export class GraphNumberAssignment implements TenantPort {
       const deadline = Date.now() + limitMs;
       const accepted = await this.graph.request('POST', path, body, { deadline });
       const location = accepted.headers.get('location');
-      if (accepted.status !== 202 || !location) throw new TenantError('cmdlet-error', `Microsoft Graph answered ${accepted.status} without an operation to follow; check the number's assignment in the Teams admin center.`);
+      // From here on Graph has the request: whatever goes wrong, the outcome is unknown, not a failure, so the
+      // runner reads the tenant back instead of releasing the request as failed.
+      if (accepted.status !== 202 || !location) throw new TenantError('timeout', `Microsoft Graph answered ${accepted.status} without an operation to follow; whether ${params.TelephoneNumber} is assigned is unknown until the read-back.`);
+      const operationUrl = new URL(location, this.graph.origin);
+      if (operationUrl.origin !== this.graph.origin) throw new TenantError('timeout', `Microsoft Graph put the operation on ${operationUrl.origin}, not ${this.graph.origin}; not followed, so whether ${params.TelephoneNumber} is assigned is unknown until the read-back.`);
       let wait = this.pollMs.first;
+      let lastProblem = '';
       for (;;) {
-        const polled = Operation.safeParse((await this.graph.request('GET', location, undefined, { deadline })).body);
-        if (!polled.success) throw new TenantError('cmdlet-error', 'Microsoft Graph returned an operation Switchboard could not read.');
-        const op = polled.data;
-        if (op.status === 'succeeded') return { output: null, record: record('ok') };
-        if (op.status === 'failed' || op.status === 'skipped') {
+        let op: z.infer<typeof Operation> | undefined;
+        try {
+          const polled = Operation.safeParse((await this.graph.request('GET', operationUrl.href, undefined, { deadline })).body);
+          if (polled.success) op = polled.data;
+          else lastProblem = 'an operation Switchboard could not read';
+        } catch (err) {
+          // A poll is a read: a failed one is asked again until the limit.
+          if (!(err instanceof TenantError) || err.kind === 'timeout') throw asUnknown(err, params.TelephoneNumber);
+          lastProblem = err.message;
+        }
+        if (op?.status === 'succeeded') return { output: null, record: record('ok') };
+        if (op && (op.status === 'failed' || op.status === 'skipped')) {
           const detail = op.numbers?.map((n) => n.statusDetail).filter(Boolean).join('; ');
           throw new TenantError('cmdlet-error', oneLine(`Microsoft Graph ${op.status} the assignment of ${params.TelephoneNumber}${detail ? `: ${detail}` : ''} (operation ${op.id}).`, 400));
         }
-        if (Date.now() + wait > deadline) throw new TenantError('timeout', `The assignment of ${params.TelephoneNumber} was still ${op.status} in Microsoft Graph after ${Math.round(limitMs / 1000)} s (operation ${op.id}); whether it lands is unknown, and the read-back will tell.`);
+        if (Date.now() + wait > deadline) {
+          const state = op ? `still ${op.status}` : `not readable (${lastProblem})`;
+          throw new TenantError('timeout', oneLine(`The assignment of ${params.TelephoneNumber} was ${state} in Microsoft Graph after ${Math.round(limitMs / 1000)} s${op ? ` (operation ${op.id})` : ''}; whether it lands is unknown, and the read-back will tell.`, 400));
+        }
         await this.sleep(wait);
         wait = Math.min(this.pollMs.max, wait * 2);
       }
@@ -120,4 +135,9 @@ export class GraphNumberAssignment implements TenantPort {
       return fail(err);
     }
   }
+}
+
+function asUnknown(err: unknown, number: string): TenantError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new TenantError('timeout', oneLine(`Following the assignment of ${number} failed (${message}); whether it lands is unknown, and the read-back will tell.`, 400));
 }
