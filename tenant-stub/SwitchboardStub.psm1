@@ -97,7 +97,7 @@ function ConvertTo-StubOnlineUser($Cache, $User) {
         # tenant with hybrid connectivity; BusinessVoice otherwise.
         VoicePolicy = if (-not $voice) { $null } elseif ($Cache.State.hybrid.PeerDestination -or $User.OnPremLineURI) { 'HybridVoice' } else { 'BusinessVoice' }
         OnPremLineURI = $User.OnPremLineURI; LineURI = $User.OnPremLineURI; FeatureTypes = [string[]]@($User.Licenses)
-        Department = $User['Department']; OnlineVoiceRoutingPolicy = $User['OnlineVoiceRoutingPolicy']
+        Department = $User['Department']; VoiceRoutingPolicy = $User['VoiceRoutingPolicy']; OnlineVoiceRoutingPolicy = $User['OnlineVoiceRoutingPolicy']
     }
     if ($env:SWITCHBOARD_STUB_PROFILE -eq 'teams-current') { $view.Remove('HostedVoiceMail'); $view.Remove('VoicePolicy') }
     return $view

@@ -94,9 +94,12 @@ describe('Direct Routing, as a conversation', () => {
   });
 
   it('moves a Cloud Connector user to Direct Routing with their number, in the migration doc\'s order, to its end state', async () => {
+    // A CCE user with international calls blocked, as the seed's Grant-CsVoiceRoutingPolicy leaves them.
+    await chat.sim.run('Grant-CsVoiceRoutingPolicy', { Identity: 'alex.vance@contoso.com', PolicyName: 'InternationalCallsDisallowed' });
     const [reply] = await chat.say(alice, 'move Alex Vance to direct routing policy US-Unrestricted');
     const id = requestIdIn(reply?.text);
     const card = cardText(cardOf(reply));
+    assert.match(card, /VoiceRoutingPolicy\nInternationalCallsDisallowed → \(none\)/);
     const lines = [
       "Grant-CsVoiceRoutingPolicy -Identity 'alex.vance@contoso.com' -PolicyName $null",
       "Set-CsUserPstnSettings -Identity 'alex.vance@contoso.com' -AllowInternationalCalls $false -HybridPSTNSite $null",
@@ -108,7 +111,7 @@ describe('Direct Routing, as a conversation', () => {
     assert.deepEqual([...at].sort((a, b) => a - b), at, 'in the doc\'s order');
     assert.match(card, /HybridPSTNSite\nSeattle → \(none\)/);
     assert.match(card, /-AllowInternationCalls/);
-    assert.equal(await approve(id), `${id} done and verified for Alex Vance (alex.vance@contoso.com): HybridPSTNSite (none), AllowInternationalCalls False, EnterpriseVoiceEnabled True, LineURI tel:+14255550111, OnlineVoiceRoutingPolicy US-Unrestricted.`);
+    assert.equal(await approve(id), `${id} done and verified for Alex Vance (alex.vance@contoso.com): VoiceRoutingPolicy (none), HybridPSTNSite (none), AllowInternationalCalls False, EnterpriseVoiceEnabled True, LineURI tel:+14255550111, OnlineVoiceRoutingPolicy US-Unrestricted.`);
     const alex = chat.sim.snapshot().users.find((u) => u.UserPrincipalName === 'alex.vance@contoso.com')!;
     assert.deepEqual([alex.HybridPSTNSite, alex.VoiceRoutingPolicy, alex.OnPremLineURI, alex.NumberType, alex.OnlineVoiceRoutingPolicy], [null, null, 'tel:+14255550111', 'DirectRouting', 'US-Unrestricted']);
 

@@ -32,6 +32,8 @@ export const OnlineUser = z.object({
   FeatureTypes: z.array(z.string()).nullish(),
   /** The directory account's Department; the procedure sets it to HybridMediationServer on Mediation Server accounts. */
   Department: z.string().nullish(),
+  /** Cloud Connector: the voice routing policy granted to the user (Grant-CsVoiceRoutingPolicy; null: none). */
+  VoiceRoutingPolicy: z.string().nullish(),
   /** Direct Routing: the online voice routing policy granted to the user (null: the Global policy). */
   OnlineVoiceRoutingPolicy: z.string().nullish(),
 });

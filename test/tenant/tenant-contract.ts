@@ -130,9 +130,11 @@ export function tenantContract(name: string, make: (ctx: Mocha.Context) => Promi
     it('grants a voice routing policy, which decides international calling, and reverts with null', async () => {
       await h.tenant.run('Grant-CsVoiceRoutingPolicy', { Identity: 'Bob Smith', PolicyName: 'internationalcallsdisallowed' });
       assert.equal((await h.tenant.run('Get-CsUserPstnSettings', { Identity: 'Bob Smith' })).output[0]?.AllowInternationalCalls, false);
+      assert.equal((await get('Bob Smith'))[0]?.VoiceRoutingPolicy, 'InternationalCallsDisallowed');
       await rejectsWith(h.tenant.run('Grant-CsVoiceRoutingPolicy', { Identity: 'Bob Smith', PolicyName: 'Nope' }), 'not-found', 'Cannot find VoiceRoutingPolicy "Nope".');
       await h.tenant.run('Grant-CsVoiceRoutingPolicy', { Identity: 'Bob Smith', PolicyName: null });
       assert.equal((await h.tenant.run('Get-CsUserPstnSettings', { Identity: 'Bob Smith' })).output[0]?.AllowInternationalCalls, true);
+      assert.equal((await get('Bob Smith'))[0]?.VoiceRoutingPolicy ?? null, null);
     });
 
     it('pairs a Direct Routing SBC under a registered domain, once, and reads it back', async () => {

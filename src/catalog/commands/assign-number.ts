@@ -33,6 +33,8 @@ export async function readDirectRouting(ctx: Pick<ReadContext, 'tenant'>, subjec
     EnterpriseVoiceEnabled: user.EnterpriseVoiceEnabled ?? null,
     LineURI: user.LineURI ?? user.OnPremLineURI ?? null,
     OnlineVoiceRoutingPolicy: user.OnlineVoiceRoutingPolicy === undefined ? undefined : (user.OnlineVoiceRoutingPolicy ?? null),
+    // The Cloud Connector policy, where the module still reports it (undefined where it does not).
+    VoiceRoutingPolicy: user.VoiceRoutingPolicy === undefined ? undefined : (user.VoiceRoutingPolicy ?? null),
   };
 }
 

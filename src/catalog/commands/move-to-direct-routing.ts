@@ -73,7 +73,8 @@ export const moveToDirectRouting = defineCommand<Input>({
     const policy = await findVoiceRoutingPolicy(ctx, input.policy);
     // The migration's end state has an online voice routing policy that "has a value": Global is none.
     if (policy.toLowerCase() === 'global') throw new Refusal('invalid-input', `Moving to Direct Routing grants a policy of its own, not Global: name one of ${(await policyNames(ctx)).join(', ') || 'the policies you create with add voice route'}.`);
-    const { changes, expectations } = planChanges(observed, { HybridPSTNSite: null, AllowInternationalCalls: false, EnterpriseVoiceEnabled: true, LineURI: number, OnlineVoiceRoutingPolicy: policy });
+    // The doc's end state: no CCE voice routing policy ("N/A"), no site, the same number, an online policy.
+    const { changes, expectations } = planChanges(observed, { VoiceRoutingPolicy: null, HybridPSTNSite: null, AllowInternationalCalls: false, EnterpriseVoiceEnabled: true, LineURI: number, OnlineVoiceRoutingPolicy: policy });
     return makePlan({
       target: describeUser(user),
       subject,

@@ -167,6 +167,7 @@ export class SimulatedTenant implements TenantPort {
       LineURI: u.OnPremLineURI,
       FeatureTypes: u.Licenses,
       Department: u.Department ?? null,
+      VoiceRoutingPolicy: u.VoiceRoutingPolicy,
       OnlineVoiceRoutingPolicy: u.OnlineVoiceRoutingPolicy ?? null,
     };
   }
