@@ -53,7 +53,7 @@ describe('Direct Routing, as a conversation', () => {
     assert.equal(ready!.text, '1 SBC paired, 1 policy to grant.');
   });
 
-  it('refuses an SBC outside the tenant\'s domains, under onmicrosoft.com, on a bad port, or from someone who is not an approver, in one line and files nothing', async () => {
+  it('refuses an SBC outside the tenant\'s domains, under onmicrosoft.com or on a bad port, in one line, and files nothing', async () => {
     for (const [who, text, reason] of [
       [admin, 'add sbc sbc1.fabrikam.com port 5067', /^sbc1\.fabrikam\.com is under fabrikam\.com, which is not a domain of this tenant \(contoso\.com, contoso\.onmicrosoft\.com\): add and verify it/],
       [admin, 'add sbc sbc1.contoso.onmicrosoft.com port 5067', /Direct Routing does not pair SBCs under \*\.onmicrosoft\.com/],
@@ -63,8 +63,6 @@ describe('Direct Routing, as a conversation', () => {
       assert.match(reply!.text ?? '', reason, text);
       assert.ok(!(reply!.text ?? '').includes('\n'), 'one line');
     }
-    const [notAllowed] = await chat.say(alice, 'add sbc sbc1.contoso.com port 5067');
-    assert.equal(notAllowed!.text, 'Only an approver can use "add sbc <SBC FQDN> port <SIP TLS port> [sessions <max concurrent sessions>]".');
     assert.deepEqual(await chat.core.store.listRequests({ statuses: ['pending'] }), []);
     assert.deepEqual(chat.sim.snapshot().directRouting.gateways, []);
   });

@@ -61,7 +61,7 @@ export const addSbc = defineCommand<Input>({
   input: Input,
   required: ['fqdn', 'port'],
   formCard: 'add-sbc-form',
-  audience: 'approvers',
+  audience: 'everyone',
   risk: 'medium',
   timeoutMs: 60_000,
 

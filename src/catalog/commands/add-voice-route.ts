@@ -107,7 +107,7 @@ export const addVoiceRoute = defineCommand<Input>({
   input: Input,
   required: ['name', 'sbcs'],
   formCard: 'add-voice-route-form',
-  audience: 'approvers',
+  audience: 'everyone',
   risk: 'medium',
   timeoutMs: 60_000,
 
