@@ -62,6 +62,9 @@ export const TelUri = z
     return `tel:${parsed.number}${ext ? `;ext=${ext}` : ''}`;
   });
 
+/** user@domain, not a SIP address or an object id: a typed identity whose PSTN settings can be read before the user lookup answers. */
+export const upnLike = /^[^\s@:*]+@[^\s@]+$/;
+
 /** A PSTN site name as the CCE .ini SiteName allows. */
 export const SiteName = z
   .string({ error: 'Which PSTN site?' })

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { Refusal } from '../../errors';
 import { defineCommand, type ChangeCommand, type ReadContext } from '../command';
-import { describeUser, hasPhoneSystem, licenceAdvice, numberHolders, planChanges, readUser, TelUri, UserIdentity } from '../fields';
+import { call } from '../../tenant/cmdlets';
+import { describeUser, hasPhoneSystem, licenceAdvice, numberHolders, planChanges, readUser, TelUri, upnLike, UserIdentity } from '../fields';
 import { callStep, makePlan, numberLock } from '../plans';
 import type { CallStep } from '../../model/plan';
 import { TenantError } from '../../tenant/port';
@@ -129,14 +130,22 @@ export const assignNumber = defineCommand<Input>({
 
   observe,
 
-  reads: (input) => [numberHolders(input.number)],
+  // Everything the plan reads that the typed input already names, in the round trip of the user lookup.
+  reads: (input) => [
+    numberHolders(input.number),
+    call('Get-CsOnlinePSTNGateway', {}),
+    ...(input.policy !== undefined ? [call('Get-CsOnlineVoiceRoutingPolicy', { Identity: input.policy })] : []),
+    ...(upnLike.test(input.user) ? [call('Get-CsUserPstnSettings', { Identity: input.user })] : []),
+  ],
 
   async plan(ctx, input) {
     const user = await readUser(ctx, input.user);
     if (!hasPhoneSystem(user)) throw new Refusal('invalid-input', `${describeUser(user)} is not licensed for Phone System: ${licenceAdvice}.`);
     const holder = (await ctx.tenant.run('Get-CsOnlineUser', numberHolders(input.number).params)).output.find((h) => h.Identity !== user.Identity);
     if (holder) throw new Refusal('invalid-input', `${input.number.replace(/^tel:/, '')} is already assigned to ${describeUser(holder)}.`);
-    const [pstn] = (await ctx.tenant.run('Get-CsUserPstnSettings', { Identity: user.UserPrincipalName })).output;
+    // One identity for every read of the user, so the turn's read cache answers the repeats.
+    const identity = user.UserPrincipalName;
+    const [pstn] = (await ctx.tenant.run('Get-CsUserPstnSettings', { Identity: identity })).output;
     if (pstn?.HybridPSTNSite) {
       throw new Refusal('invalid-input', `${describeUser(user)} is homed on the Cloud Connector site ${pstn.HybridPSTNSite}: move them with "move ${user.UserPrincipalName} to direct routing", which clears the CCE settings first.`);
     }
@@ -144,7 +153,7 @@ export const assignNumber = defineCommand<Input>({
     // Global is the tenant default, which a user has when no policy is granted ($null).
     const policy = found === undefined ? undefined : found.toLowerCase() === 'global' ? null : found;
     const subject = user.UserPrincipalName.toLowerCase();
-    const observed = await observe(ctx, input, subject);
+    const observed = await observe(ctx, input, identity);
     const wanted: Record<string, unknown> = { EnterpriseVoiceEnabled: true, LineURI: input.number, ...(policy !== undefined ? { OnlineVoiceRoutingPolicy: policy } : {}) };
     const { changes, expectations } = planChanges(observed, wanted, { HybridPSTNSite: '(none)' });
     const steps = directRoutingSteps(user.UserPrincipalName, input.number, policy, observed);

@@ -9,15 +9,13 @@ import type { OutgoingMessage } from '../../model/people';
 import { call, type OnlineUser } from '../../tenant/cmdlets';
 import { TenantError } from '../../tenant/port';
 import { defineCommand } from '../command';
-import { directRoutingPolicy, hasPhoneSystem, licenceAdvice, psText, readUser, UserIdentity } from '../fields';
+import { directRoutingPolicy, hasPhoneSystem, licenceAdvice, psText, readUser, upnLike, UserIdentity } from '../fields';
 
 type Verdict = 'pass' | 'fail' | 'warn' | 'info';
 interface Fact { name: string; value: string; verdict: Verdict; fix?: string }
 
 const hybridSettings = call('Get-CsTenantHybridConfiguration', {});
 const pstnSettings = (identity: string) => call('Get-CsUserPstnSettings', { Identity: identity });
-/** user@domain, not a SIP address or an object id: the identity the status reads the PSTN settings by. */
-const upnLike = /^[^\s@:*]+@[^\s@]+$/;
 
 const marks: Record<Verdict, string> = { pass: '✅', fail: '❌', warn: '⚠️', info: 'ℹ️' };
 
