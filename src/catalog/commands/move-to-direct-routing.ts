@@ -12,7 +12,8 @@
 import { z } from 'zod';
 import { Refusal } from '../../errors';
 import { defineCommand, type ChangeCommand } from '../command';
-import { describeUser, hasPhoneSystem, licenceAdvice, planChanges, readUser, UserIdentity } from '../fields';
+import { call } from '../../tenant/cmdlets';
+import { describeUser, hasPhoneSystem, licenceAdvice, planChanges, readUser, upnLike, UserIdentity } from '../fields';
 import { callStep, makePlan, numberLock } from '../plans';
 import { directRoutingSteps, findVoiceRoutingPolicy, graphNote, parameterNote, policyNames, PolicyName, readDirectRouting, routingLocks } from './assign-number';
 
@@ -58,10 +59,17 @@ export const moveToDirectRouting = defineCommand<Input>({
 
   observe,
 
+  // What the typed input already names, in the round trip of the user lookup.
+  reads: (input) => [
+    call('Get-CsOnlineVoiceRoutingPolicy', { Identity: input.policy }),
+    ...(upnLike.test(input.user) ? [call('Get-CsUserPstnSettings', { Identity: input.user })] : []),
+  ],
+
   async plan(ctx, input) {
     const user = await readUser(ctx, input.user);
     const subject = user.UserPrincipalName.toLowerCase();
-    const observed = await observe(ctx, input, subject);
+    // Read by the identity the lookup used, so the turn's read cache answers the repeats.
+    const observed = await observe(ctx, input, user.UserPrincipalName);
     const number = typeof observed.LineURI === 'string' && observed.LineURI ? observed.LineURI : undefined;
     if (!observed.HybridPSTNSite) {
       if (number && observed.OnlineVoiceRoutingPolicy) throw new Refusal('nothing-to-change', `${describeUser(user)} is not on a Cloud Connector site and already has ${number.replace(/^tel:/, '')} with ${String(observed.OnlineVoiceRoutingPolicy)}: nothing to do.`);
