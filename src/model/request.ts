@@ -34,6 +34,23 @@ export interface StepProgress {
   waitStartedAt?: string;
   /** The PowerShell line as bound (with values from earlier steps). */
   bound?: string;
+  /**
+   * A call step the tenant accepted but had not finished when the step's time ran out (a Graph operation): the
+   * runner asks after it between polls instead of running the call again, and holds the request's locks meanwhile.
+   */
+  following?: { operation: TenantOperation; since: string; polls: number };
+}
+
+/** A change the tenant accepted and is still carrying out (a Graph long-running operation): how to ask after it. */
+export interface TenantOperation {
+  /** Who is carrying it out, as the admin knows it: "Microsoft Graph". */
+  service: string;
+  /** The operation's URL, as the service gave it (Graph's Location). */
+  location: string;
+  /** The service's own id for it, for the admin. */
+  id?: string;
+  /** What it does, in a few words: "the assignment of +14255550100". */
+  what: string;
 }
 
 export interface RequestRecord {

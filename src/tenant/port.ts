@@ -3,6 +3,7 @@
  * tenant (sim/), PowerShell through node-powershell (powershell/), and PowerShell against the
  * stand-in module in tenant-stub/ (same runner, fake cmdlets).
  */
+import type { TenantOperation } from '../model/request';
 import { cmdlets, isCmdletName, type CmdletCall, type CmdletName, type CmdletOutput, type CmdletParams } from './cmdlets';
 
 export type TenantBackendName = 'sim' | 'powershell' | 'powershell-stub';
@@ -21,7 +22,8 @@ export interface CmdletRunRecord {
   durationMs: number;
   /** Which session ran it (a pwsh process id, or "sim"). */
   session: string;
-  outcome: 'ok' | 'error';
+  /** 'accepted': the service took the change and is still carrying it out (see TenantPort.follow). */
+  outcome: 'ok' | 'error' | 'accepted';
   attempts: number;
   error?: string;
 }
@@ -63,8 +65,17 @@ export interface TenantPort {
    * reason when not; /readyz reports it. Optional: a backend without it is always ready.
    */
   ready?(): Promise<TenantReadiness>;
+  /**
+   * Asks once after a change the tenant accepted but had not finished (a TenantError 'in-progress' carries the
+   * operation): done, with what ran, or still going, in the service's words. A failed operation throws
+   * TenantError 'cmdlet-error'; one the service no longer knows throws 'not-found'. Optional: a backend whose
+   * changes finish inside the call (PowerShell, the simulated tenant) never hands out an operation.
+   */
+  follow?(operation: TenantOperation, options?: RunOptions): Promise<FollowResult>;
   close(): Promise<void>;
 }
+
+export type FollowResult = { done: true; record: CmdletRunRecord } | { done: false; state: string };
 
 export interface TenantReadiness {
   ready: boolean;
@@ -98,13 +109,16 @@ export type TenantErrorKind =
   /** the PowerShell process died */
   | 'crashed'
   /** the cmdlet or a parameter is not on the allow-list */
-  | 'not-allowed';
+  | 'not-allowed'
+  /** the service accepted the change and is still carrying it out: `operation` says how to ask after it */
+  | 'in-progress';
 
 export class TenantError extends Error {
   constructor(
     readonly kind: TenantErrorKind,
     message: string,
     readonly record?: CmdletRunRecord,
+    readonly operation?: TenantOperation,
   ) {
     super(message);
     this.name = 'TenantError';

@@ -15,12 +15,12 @@ import type { RequestRecord, StepProgress } from '../model/request';
 import type { CheckItem } from '../model/check';
 import type { BatchItemRecord, Store } from '../store/store';
 import { renderCall } from '../tenant/render';
-import { TenantError, type CmdletRunRecord, type TenantPort } from '../tenant/port';
+import { TenantError, type CmdletRunRecord, type FollowResult, type TenantPort } from '../tenant/port';
 import { ReadCache } from '../tenant/read-cache';
 import { defaultRetryPolicy } from '../tenant/powershell/retry';
 import { faultPoint, plantedBug } from './faults';
 import type { RequestNotifier } from './notifier';
-import { bindCall, keepOutput, nextPollDelay, pollOnce, runCall, staleProperties, verifyAgainst } from './steps';
+import { bindCall, followPolicy, keepOutput, nextFollowDelay, nextPollDelay, pollOnce, runCall, staleProperties, verifyAgainst } from './steps';
 
 type Finish = RequestRecord | undefined;
 
@@ -196,7 +196,8 @@ export class Executor {
           return { kind: 'final', status: 'verified', outcome: { verification, note: 'the change had landed before the interruption; verified by read-back, nothing re-run' } };
         }
         const step = plan.steps[position];
-        if (step && steps[position]?.status === 'running' && !step.repeatSafe) {
+        // A step handed over as still running in the tenant is asked after below, not run again.
+        if (step && steps[position]?.status === 'running' && !step.repeatSafe && !steps[position]?.following) {
           return { kind: 'final', status: 'failed', outcome: { verification, error: `Interrupted during step ${position + 1} (${step.title}), which is not safe to repeat, and the tenant does not show the change. Check the tenant and request again.` } };
         }
       }
@@ -213,6 +214,14 @@ export class Executor {
         if (waited) return waited;
         continue;
       }
+      if (step.kind === 'call' && progress.following) {
+        const followed = await this.followStep(r, command, input, plan, pos, steps, options.park, save);
+        if (followed) return followed;
+        progress.status = 'done';
+        progress.finishedAt = this.clock.now().toISOString();
+        if (!(await save(pos + 1, steps))) return { kind: 'fenced' };
+        continue;
+      }
       progress.status = 'running';
       progress.attempts += 1;
       progress.startedAt = this.clock.now().toISOString();
@@ -225,7 +234,7 @@ export class Executor {
         if ('kind' in made) return made;
         checks.push(...made.checks);
       } else {
-        const ran = await this.callStep(r, command, input, plan, step, pos, steps, save);
+        const ran = await this.callStep(r, command, input, plan, step, pos, steps, options.park, save);
         if (ran) return ran;
       }
       progress.status = 'done';
@@ -243,6 +252,7 @@ export class Executor {
     step: CallStep,
     pos: number,
     steps: StepProgress[],
+    park: boolean,
     save: (position: number, steps: StepProgress[]) => Promise<boolean>,
   ): Promise<StepsResult | undefined> {
     const progress = steps[pos]!;
@@ -269,16 +279,106 @@ export class Executor {
       if (err.record) await this.auditRun(r, err.record, pos);
       const where = plan.steps.length > 1 ? `Step ${pos + 1} of ${plan.steps.length}, ${step.cmdlet}` : step.cmdlet;
       const error = oneLine(`${where}: ${err.message}`);
-      if (err.kind === 'timeout' || err.kind === 'crashed') {
-        // A timeout or a crash leaves the outcome unknown: read the tenant back instead of guessing.
-        const [status, outcome] = await this.verify(command, input, plan);
-        if (status === 'verified') return { kind: 'final', status, outcome: { ...outcome, note: 'the command did not answer in time, but the read-back shows the change' } };
-        return { kind: 'final', status: 'failed', outcome: { ...(outcome.verification ? { verification: outcome.verification } : {}), error, note: 'read back: the change is not in the tenant' } };
+      if (err.kind === 'in-progress' && err.operation) {
+        // Accepted and still going: ask after it between polls, holding the request (and its locks), rather than
+        // judge it by a read-back that may come before it lands.
+        progress.following = { operation: err.operation, since: this.clock.now().toISOString(), polls: 0 };
+        return this.awaitFollow(r, command, input, plan, pos, steps, park, save);
       }
+      if (err.kind === 'timeout' || err.kind === 'crashed' || err.kind === 'in-progress') return this.settleByReadBack(command, input, plan, error, 'the command did not answer in time, but the read-back shows the change');
       progress.status = 'failed';
       await save(pos, steps);
       return { kind: 'final', status: 'failed', outcome: { error } };
     }
+  }
+
+  /** A change whose outcome is unknown (a timeout, a crash, an operation no longer followed): the read-back decides. */
+  private async settleByReadBack(command: ChangeCommand, input: Record<string, unknown>, plan: Plan, error: string, landedNote: string): Promise<StepsResult> {
+    const [status, outcome] = await this.verify(command, input, plan);
+    if (status === 'verified') return { kind: 'final', status, outcome: { ...outcome, note: landedNote } };
+    return { kind: 'final', status: 'failed', outcome: { ...(outcome.verification ? { verification: outcome.verification } : {}), error, note: 'read back: the change is not in the tenant' } };
+  }
+
+  /**
+   * One look at a change the tenant accepted and had not finished: done (undefined, the step is complete), failed,
+   * or the request waits for the next look. Past followPolicy's deadline, or once the operation cannot be asked
+   * after, the read-back decides.
+   */
+  private async followStep(
+    r: RequestRecord,
+    command: ChangeCommand,
+    input: Record<string, unknown>,
+    plan: Plan,
+    pos: number,
+    steps: StepProgress[],
+    park: boolean,
+    save: (position: number, steps: StepProgress[]) => Promise<boolean>,
+  ): Promise<StepsResult | undefined> {
+    const progress = steps[pos]!;
+    const following = progress.following!;
+    const { operation } = following;
+    const where = plan.steps.length > 1 ? `Step ${pos + 1} of ${plan.steps.length}` : plan.steps[pos]!.title;
+    if (!(await this.holdLease(r, command.timeoutMs))) return { kind: 'fenced' };
+    let result: FollowResult;
+    try {
+      if (!this.tenant.follow) throw new TenantError('not-found', `${operation.service} took ${operation.what}, but this bot no longer sends changes there, so it cannot ask after it.`);
+      result = await this.tenant.follow(operation, { requestId: r.id, timeoutMs: command.timeoutMs });
+    } catch (err) {
+      if (!(err instanceof TenantError)) throw err;
+      if (err.record) await this.auditRun(r, err.record, pos);
+      delete progress.following;
+      const error = oneLine(`${where}: ${err.message}`);
+      if (err.kind !== 'cmdlet-error') return this.settleByReadBack(command, input, plan, error, `${operation.service} could no longer be asked, but the read-back shows the change`);
+      progress.status = 'failed';
+      await save(pos, steps);
+      return { kind: 'final', status: 'failed', outcome: { error } };
+    }
+    following.polls += 1;
+    if (result.done) {
+      await this.auditRun(r, result.record, pos);
+      this.log.info({ step: pos + 1, polls: following.polls, operation: operation.id }, `${operation.service} finished ${operation.what}`);
+      delete progress.following;
+      progress.output = [];
+      return undefined;
+    }
+    const elapsed = this.clock.now().getTime() - new Date(following.since).getTime();
+    if (elapsed >= followPolicy.deadlineMs) {
+      delete progress.following;
+      const error = oneLine(`${where}: ${operation.service} was ${result.state} with ${operation.what} after ${Math.round(followPolicy.deadlineMs / 60_000)} min${operation.id ? ` (operation ${operation.id})` : ''}, and Switchboard stopped asking. It may still land: check it there before asking again.`);
+      return this.settleByReadBack(command, input, plan, error, `${operation.service} was still reporting it running, but the read-back shows the change`);
+    }
+    return this.awaitFollow(r, command, input, plan, pos, steps, park, save);
+  }
+
+  /** Until the next look at an accepted operation: parked (a timer and maintenance wake it), or, in a batch, here. */
+  private async awaitFollow(
+    r: RequestRecord,
+    command: ChangeCommand,
+    input: Record<string, unknown>,
+    plan: Plan,
+    pos: number,
+    steps: StepProgress[],
+    park: boolean,
+    save: (position: number, steps: StepProgress[]) => Promise<boolean>,
+  ): Promise<StepsResult | undefined> {
+    const following = steps[pos]!.following!;
+    const { operation } = following;
+    const now = this.clock.now();
+    const delay = nextFollowDelay(following.polls, now.getTime() - new Date(following.since).getTime());
+    if (!park) {
+      if (!(await save(pos, steps))) return { kind: 'fenced' };
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      return this.followStep(r, command, input, plan, pos, steps, park, save);
+    }
+    const parked = await this.store.park(r.id, r.attempt, new Date(now.getTime() + delay), pos, steps);
+    if (!parked) return { kind: 'fenced' };
+    this.log.info({ step: pos + 1, polls: following.polls, operation: operation.id, nextPollAt: parked.nextRunAt }, `waiting: ${operation.service} is carrying out ${operation.what}`);
+    if (following.polls === 0) {
+      await this.notifier.tellProgress(parked, oneLine(`${r.id}: ${operation.service} accepted ${operation.what} and is still carrying it out${operation.id ? ` (operation ${operation.id})` : ''}. I'm asking after it every few minutes, for up to ${Math.round(followPolicy.deadlineMs / 60_000)} min, and will report what the tenant reads back; nothing else changes ${r.plan.target} meanwhile.`, 600));
+    }
+    await this.notifier.refreshCards(parked);
+    this.wake(parked);
+    return { kind: 'parked' };
   }
 
   /** One poll of a wait step: done (undefined), or the request is parked until the next poll, or gives up. */
@@ -498,7 +598,7 @@ export class Executor {
         progress.status = 'running';
         progress.attempts += 1;
         // Audited under the row's user (the part's subject), so `history <user>` shows what a batch did to them.
-        const ran = await this.callStep({ ...r, plan: p.plan }, p.command, p.input, p.plan, p.plan.steps[pos] as CallStep, pos, steps, async () => true);
+        const ran = await this.callStep({ ...r, plan: p.plan }, p.command, p.input, p.plan, p.plan.steps[pos] as CallStep, pos, steps, false, async () => true);
         if (ran?.kind === 'final' && ran.status === 'verified') break; // it timed out, but the read-back shows the change
         if (ran) return ['failed', ran.kind === 'final' ? ran.outcome : { error: 'interrupted' }];
         progress.status = 'done';

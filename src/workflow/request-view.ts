@@ -5,6 +5,7 @@ import type { CardJson } from '../model/people';
 import type { VerificationItem } from '../model/plan';
 import type { RequestRecord, RequestStatus, StepProgress } from '../model/request';
 import type { BatchItemRecord } from '../store/store';
+import { followPolicy } from './steps';
 
 const statusText: Record<RequestStatus, { line: string; color: string }> = {
   pending: { line: 'Waiting for approval', color: 'Warning' },
@@ -33,6 +34,10 @@ function stepLines(r: RequestRecord): { mark: string; title: string; line: strin
     let detail = '';
     if (step.kind === 'wait' && p?.polls) {
       detail = ` (checked ${p.polls} time${p.polls === 1 ? '' : 's'}${r.status === 'waiting' && r.position === i && r.nextRunAt ? `, next at ${when(r.nextRunAt)}` : ''}${p.waitStartedAt ? `, gives up at ${when(new Date(new Date(p.waitStartedAt).getTime() + step.deadlineMs).toISOString())}` : ''})`;
+    } else if (step.kind === 'call' && p?.following) {
+      const f = p.following;
+      const next = r.status === 'waiting' && r.position === i && r.nextRunAt ? `, next look at ${when(r.nextRunAt)}` : '';
+      detail = ` (accepted by ${f.operation.service}, still being carried out${f.operation.id ? `: operation ${f.operation.id}` : ''}; asked ${f.polls} time${f.polls === 1 ? '' : 's'}${next}, until ${when(new Date(new Date(f.since).getTime() + followPolicy.deadlineMs).toISOString())})`;
     }
     return { mark: stepMark[p?.status ?? 'pending'], title: `${i + 1}. ${step.title}${detail}`, line: p?.bound ?? r.plan.commands[i] ?? '' };
   });

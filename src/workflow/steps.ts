@@ -67,3 +67,15 @@ export function staleProperties(changes: readonly PlannedChange[], observed: Rec
 export function verifyAgainst(expectations: readonly Expectation[], observed: Record<string, unknown>): VerificationItem[] {
   return expectations.map((e) => check(e.property, e.value, observed[e.property]));
 }
+
+/**
+ * Asking after a change the tenant accepted and had not finished (TenantError 'in-progress'): from 15 s, doubling to
+ * every 2 minutes, for up to 30 minutes after the step handed it over. Past that the read-back decides.
+ */
+export const followPolicy = { pollMs: { first: 15_000, max: 120_000 }, deadlineMs: 30 * 60_000 } as const;
+
+/** The next look at an accepted operation, never past the follow deadline. */
+export function nextFollowDelay(polls: number, elapsedMs: number): number {
+  const backoff = Math.min(followPolicy.pollMs.first * 2 ** Math.min(polls, 20), followPolicy.pollMs.max);
+  return Math.max(0, Math.min(backoff, followPolicy.deadlineMs - elapsedMs));
+}

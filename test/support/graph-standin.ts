@@ -25,6 +25,8 @@ export interface GraphStandInOptions {
   failedPolls?: number;
   /** Answer assignNumber with a redirect to this URL. */
   redirectAssignTo?: string;
+  /** Keep every operation running until releaseOperations() (or forgetOperations()). */
+  holdOperations?: boolean;
 }
 
 type Operation = { id: string; status: 'running' | 'succeeded' | 'failed'; numbers: { resourceLocation: string; status: string; statusDetail: string | null }[] };
@@ -38,7 +40,22 @@ export class GraphStandIn {
   private throttled = 0;
   private failedPollsLeft: number | undefined;
 
-  constructor(private readonly tenant: SimulatedTenant, private readonly options: GraphStandInOptions) {}
+  private held: boolean;
+
+  /** `tenant` is where operations land; a test that restarts the bot on the same data points it at the new one. */
+  constructor(public tenant: SimulatedTenant, private readonly options: GraphStandInOptions) {
+    this.held = options.holdOperations ?? false;
+  }
+
+  /** Lets held operations finish at their next poll. */
+  releaseOperations(): void {
+    this.held = false;
+  }
+
+  /** Drops every operation, as Graph does once it no longer keeps one: its polls answer 404. */
+  forgetOperations(): void {
+    this.operations.clear();
+  }
 
   get graphUrl(): string {
     return `${this.url}/v1.0`;
@@ -127,7 +144,7 @@ export class GraphStandIn {
         return graphError(500, 'InternalServerError', 'Something went wrong.');
       }
       entry.polls++;
-      if (entry.op.status === 'running' && entry.polls > (this.options.runningPolls ?? 1)) {
+      if (entry.op.status === 'running' && !this.held && entry.polls > (this.options.runningPolls ?? 1)) {
         entry.settle();
         await new Promise((r) => setImmediate(r));
       }

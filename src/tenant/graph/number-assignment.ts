@@ -7,11 +7,16 @@
  *   POST /admin/teams/telephoneNumberManagement/numberAssignments/assignNumber
  *        { telephoneNumber, assignmentTargetId: <user object id>, numberType: directRouting | callingPlan | operatorConnect }
  *   -> 202 Accepted, Location: .../operations('<id>'), polled until succeeded, failed or skipped.
+ *
+ * An operation still running when the step's follow time is up ends the step 'in-progress' with its Location: the
+ * runner keeps the request (and its locks) and asks after it with follow() between polls, so an assignment that
+ * lands late is reported as it lands, and no newer change to the user can start before it.
  */
 import { z } from 'zod';
 import { oneLine } from '../../errors';
 import type { CmdletName, CmdletParams } from '../cmdlets';
-import { TenantError, type CmdletRun, type CmdletRunRecord, type ReadCall, type ReadOutcome, type RunOptions, type TenantDescription, type TenantPort, type TenantReadiness } from '../port';
+import type { TenantOperation } from '../../model/request';
+import { TenantError, type CmdletRun, type CmdletRunRecord, type FollowResult, type ReadCall, type ReadOutcome, type RunOptions, type TenantDescription, type TenantPort, type TenantReadiness } from '../port';
 import type { GraphClient } from './client';
 
 const Operation = z.object({
@@ -30,6 +35,11 @@ export interface GraphNumberAssignmentOptions {
   pollMs?: { first: number; max: number };
   /** How long an assignment may take when the step gives no limit, ms. */
   defaultTimeoutMs?: number;
+  /**
+   * How long the step itself follows an accepted assignment, ms (at most the step's limit): past it the step ends
+   * 'in-progress' and the runner asks after the operation between polls instead of holding a pwsh-sized lease.
+   */
+  followMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -37,6 +47,7 @@ export class GraphNumberAssignment implements TenantPort {
   readonly runMany?: (calls: readonly ReadCall[], options?: RunOptions) => Promise<ReadOutcome[]>;
   private readonly pollMs: { first: number; max: number };
   private readonly defaultTimeoutMs: number;
+  private readonly followMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
@@ -47,6 +58,7 @@ export class GraphNumberAssignment implements TenantPort {
     if (inner.runMany) this.runMany = (calls, o) => inner.runMany!(calls, o);
     this.pollMs = options.pollMs ?? { first: 500, max: 5_000 };
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 120_000;
+    this.followMs = options.followMs ?? 60_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
@@ -84,9 +96,10 @@ export class GraphNumberAssignment implements TenantPort {
     const path = '/admin/teams/telephoneNumberManagement/numberAssignments/assignNumber';
     let command = `POST ${path}`;
     let attempts = 0;
-    const record = (outcome: 'ok' | 'error', error?: string): CmdletRunRecord => ({ command, durationMs: performance.now() - started, session: `graph ${this.graph.origin}`, outcome, attempts, ...(error ? { error } : {}) });
+    const record = (outcome: CmdletRunRecord['outcome'], error?: string): CmdletRunRecord => ({ command, durationMs: performance.now() - started, session: `graph ${this.graph.origin}`, outcome, attempts, ...(error ? { error } : {}) });
     const fail = (err: unknown): never => {
       const e = err instanceof TenantError ? err : new TenantError('cmdlet-error', oneLine((err as Error).message));
+      if (e.kind === 'in-progress') throw e;
       throw new TenantError(e.kind, e.message, record('error', e.message));
     };
     try {
@@ -106,27 +119,18 @@ export class GraphNumberAssignment implements TenantPort {
       if (accepted.status !== 202 || !location) throw new TenantError('timeout', `Microsoft Graph answered ${accepted.status} without an operation to follow; whether ${params.TelephoneNumber} is assigned is unknown until the read-back.`);
       const operationUrl = new URL(location, this.graph.origin);
       if (operationUrl.origin !== this.graph.origin) throw new TenantError('timeout', `Microsoft Graph put the operation on ${operationUrl.origin}, not ${this.graph.origin}; not followed, so whether ${params.TelephoneNumber} is assigned is unknown until the read-back.`);
+      const operation: TenantOperation = { service: 'Microsoft Graph', location: operationUrl.href, what: `the assignment of ${params.TelephoneNumber}` };
+      // Followed here for a while; past that, the runner asks after it between polls (follow), holding the request.
+      const followUntil = Date.now() + Math.min(limitMs, this.followMs);
       let wait = this.pollMs.first;
-      let lastProblem = '';
       for (;;) {
-        let op: z.infer<typeof Operation> | undefined;
-        try {
-          const polled = Operation.safeParse((await this.graph.request('GET', operationUrl.href, undefined, { deadline })).body);
-          if (polled.success) op = polled.data;
-          else lastProblem = 'an operation Switchboard could not read';
-        } catch (err) {
-          // A poll is a read: a failed one is asked again until the limit.
-          if (!(err instanceof TenantError) || err.kind === 'timeout') throw asUnknown(err, params.TelephoneNumber);
-          lastProblem = err.message;
-        }
-        if (op?.status === 'succeeded') return { output: null, record: record('ok') };
-        if (op && (op.status === 'failed' || op.status === 'skipped')) {
-          const detail = op.numbers?.map((n) => n.statusDetail).filter(Boolean).join('; ');
-          throw new TenantError('cmdlet-error', oneLine(`Microsoft Graph ${op.status} the assignment of ${params.TelephoneNumber}${detail ? `: ${detail}` : ''} (operation ${op.id}).`, 400));
-        }
-        if (Date.now() + wait > deadline) {
-          const state = op ? `still ${op.status}` : `not readable (${lastProblem})`;
-          throw new TenantError('timeout', oneLine(`The assignment of ${params.TelephoneNumber} was ${state} in Microsoft Graph after ${Math.round(limitMs / 1000)} s${op ? ` (operation ${op.id})` : ''}; whether it lands is unknown, and the read-back will tell.`, 400));
+        const polled = await this.poll(operation, followUntil);
+        if (polled.op) operation.id = polled.op.id;
+        if (polled.op?.status === 'succeeded') return { output: null, record: record('ok') };
+        if (polled.op && (polled.op.status === 'failed' || polled.op.status === 'skipped')) throw operationFailed(polled.op, params.TelephoneNumber);
+        if (Date.now() + wait > followUntil) {
+          const message = `Microsoft Graph accepted ${operation.what} and is ${polled.state}${operation.id ? ` (operation ${operation.id})` : ''}.`;
+          throw new TenantError('in-progress', oneLine(message, 400), { ...record('accepted'), error: polled.state }, operation);
         }
         await this.sleep(wait);
         wait = Math.min(this.pollMs.max, wait * 2);
@@ -135,9 +139,38 @@ export class GraphNumberAssignment implements TenantPort {
       return fail(err);
     }
   }
+
+  async follow(operation: TenantOperation, options?: RunOptions): Promise<FollowResult> {
+    const started = performance.now();
+    const record = (outcome: 'ok' | 'error', error?: string): CmdletRunRecord => ({ command: `GET ${operation.location}`, durationMs: performance.now() - started, session: `graph ${this.graph.origin}`, outcome, attempts: 1, ...(error ? { error } : {}) });
+    // The location comes from our own store, but it still only ever goes to the Graph origin this bot is set up for.
+    if (new URL(operation.location).origin !== this.graph.origin) {
+      throw new TenantError('not-found', `${operation.what} was accepted by Microsoft Graph at ${new URL(operation.location).origin}, which is not the Graph this bot uses now (${this.graph.origin}); it cannot be followed.`, record('error', 'another origin'));
+    }
+    const polled = await this.poll(operation, Date.now() + (options?.timeoutMs ?? 30_000));
+    if (polled.gone) throw new TenantError('not-found', `Microsoft Graph no longer knows the operation for ${operation.what}${operation.id ? ` (${operation.id})` : ''}.`, record('error', polled.state));
+    if (polled.op?.status === 'succeeded') return { done: true, record: record('ok') };
+    if (polled.op && (polled.op.status === 'failed' || polled.op.status === 'skipped')) {
+      const err = operationFailed(polled.op, operation.what.replace(/^the assignment of /, ''));
+      throw new TenantError(err.kind, err.message, record('error', err.message));
+    }
+    return { done: false, state: polled.state };
+  }
+
+  /** One look at the operation: what Graph says, or why it could not say (a failed look is only asked again later). */
+  private async poll(operation: TenantOperation, deadline: number): Promise<{ op?: z.infer<typeof Operation>; state: string; gone?: true }> {
+    try {
+      const parsed = Operation.safeParse((await this.graph.request('GET', operation.location, undefined, { deadline })).body);
+      if (!parsed.success) return { state: 'in a state Switchboard could not read' };
+      return { op: parsed.data, state: `still ${parsed.data.status}` };
+    } catch (err) {
+      if (err instanceof TenantError && err.kind === 'not-found') return { state: oneLine(err.message, 200), gone: true };
+      return { state: `not readable just now (${oneLine((err as Error).message, 200)})` };
+    }
+  }
 }
 
-function asUnknown(err: unknown, number: string): TenantError {
-  const message = err instanceof Error ? err.message : String(err);
-  return new TenantError('timeout', oneLine(`Following the assignment of ${number} failed (${message}); whether it lands is unknown, and the read-back will tell.`, 400));
+function operationFailed(op: z.infer<typeof Operation>, number: string): TenantError {
+  const detail = op.numbers?.map((n) => n.statusDetail).filter(Boolean).join('; ');
+  return new TenantError('cmdlet-error', oneLine(`Microsoft Graph ${op.status} the assignment of ${number}${detail ? `: ${detail}` : ''} (operation ${op.id}).`, 400));
 }
