@@ -11,7 +11,7 @@
         'Grant-CsVoiceRoutingPolicy', 'Get-CsTenantHybridConfiguration', 'Set-CsTenantHybridConfiguration', 'Get-CsHybridPSTNSite',
         'Get-CsTenantFederationConfiguration', 'Set-CsTenantFederationConfiguration', 'Get-CsOnlineSipDomain',
         'Get-CsHybridMediationServer', 'Set-CsHybridMediationServer', 'Set-MsolUser', 'Update-MgUser', 'Get-MgUser',
-        'Get-CsOnlinePSTNGateway', 'New-CsOnlinePSTNGateway', 'Set-CsPhoneNumberAssignment', 'Get-CsOnlineVoiceRoutingPolicy',
+        'Get-CsOnlinePSTNGateway', 'New-CsOnlinePSTNGateway', 'Set-CsOnlinePSTNGateway', 'Set-CsPhoneNumberAssignment', 'Get-CsOnlineVoiceRoutingPolicy',
         'Grant-CsOnlineVoiceRoutingPolicy', 'Get-CsOnlinePstnUsage', 'Set-CsOnlinePstnUsage', 'Get-CsOnlineVoiceRoute', 'New-CsOnlineVoiceRoute',
         'New-CsOnlineVoiceRoutingPolicy'
     )

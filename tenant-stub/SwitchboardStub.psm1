@@ -600,6 +600,39 @@ function New-CsOnlinePSTNGateway {
     ConvertTo-StubGateway $gateway
 }
 
+# Changes a paired SBC. The port, the session limit and Enabled are modelled; the rest of the documented parameters
+# bind and are kept by the real cmdlet, not by the stand-in (Switchboard never sends them).
+function Set-CsOnlinePSTNGateway {
+    [CmdletBinding(SupportsShouldProcess, PositionalBinding = $false)]
+    param(
+        [Parameter(Position = 0)][string]$Identity,
+        [string]$BypassMode, [string]$Description, [bool]$Enabled, [string]$FailoverResponseCodes, [int]$FailoverTimeSeconds,
+        [bool]$ForwardCallHistory, [bool]$ForwardPai, [bool]$GatewayLbrEnabledUserOverride, [string]$GatewaySiteId,
+        [bool]$GatewaySiteLbrEnabled, [string]$IPAddressVersion, [object]$InboundPstnNumberTranslationRules,
+        [object]$InboundTeamsNumberTranslationRules, [int]$MaxConcurrentSessions, [bool]$MediaBypass,
+        [string]$MediaRelayRoutingLocationOverride, [object]$OutboundPstnNumberTranslationRules,
+        [object]$OutboundTeamsNumberTranslationRules, [bool]$PidfLoSupported, [string]$ProxySbc, [bool]$SendSipOptions,
+        [int]$SipSignalingPort
+    )
+    Assert-StubReady $PSCmdlet
+    $bound = $PSBoundParameters
+    # The doc: "The parameter is mandatory when modifying an existing SBC".
+    if (-not $bound.ContainsKey('Identity')) {
+        $PSCmdlet.ThrowTerminatingError((New-StubError "Cannot modify an SBC without -Identity: name the SBC by its FQDN." 'InvalidArgument' 'IdentityRequired' $null))
+    }
+    $wanted = $Identity.Trim($script:JsTrimChars).ToLowerInvariant()
+    Invoke-StubLocked {
+        $c = Sync-StubState
+        $dr = Get-StubDirectRouting $c.State
+        $gateway = @($dr.gateways) | Where-Object { $null -ne $_ -and $_.Fqdn.ToLowerInvariant() -ceq $wanted } | Select-Object -First 1
+        if ($null -eq $gateway) { $PSCmdlet.ThrowTerminatingError((New-StubError "Couldn't find object `"$Identity`". Please check your parameters and try again." 'ObjectNotFound' 'GatewayNotFound' $Identity)) }
+        if ($bound.ContainsKey('SipSignalingPort')) { $gateway.SipSignalingPort = $SipSignalingPort }
+        if ($bound.ContainsKey('MaxConcurrentSessions')) { $gateway.MaxConcurrentSessions = $MaxConcurrentSessions }
+        if ($bound.ContainsKey('Enabled')) { $gateway.Enabled = $Enabled }
+        Save-StubTenant $c
+    } | Out-Null
+}
+
 # Only the Assignment set (-Identity -TelephoneNumber -NumberType) is implemented; the others bind as they do for
 # the real cmdlet (the doc marks LocationUpdate the default) and are then refused.
 function Set-CsPhoneNumberAssignment {
@@ -920,7 +953,7 @@ $script:Exported = @(
     'Grant-CsVoiceRoutingPolicy', 'Get-CsTenantHybridConfiguration', 'Set-CsTenantHybridConfiguration', 'Get-CsHybridPSTNSite',
     'Get-CsTenantFederationConfiguration', 'Set-CsTenantFederationConfiguration', 'Get-CsOnlineSipDomain',
     'Get-CsHybridMediationServer', 'Set-CsHybridMediationServer', 'Update-MgUser', 'Get-MgUser',
-    'Get-CsOnlinePSTNGateway', 'New-CsOnlinePSTNGateway', 'Set-CsPhoneNumberAssignment', 'Get-CsOnlineVoiceRoutingPolicy',
+    'Get-CsOnlinePSTNGateway', 'New-CsOnlinePSTNGateway', 'Set-CsOnlinePSTNGateway', 'Set-CsPhoneNumberAssignment', 'Get-CsOnlineVoiceRoutingPolicy',
     'Grant-CsOnlineVoiceRoutingPolicy', 'Get-CsOnlinePstnUsage', 'Set-CsOnlinePstnUsage', 'Get-CsOnlineVoiceRoute', 'New-CsOnlineVoiceRoute',
     'New-CsOnlineVoiceRoutingPolicy'
 )

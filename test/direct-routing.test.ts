@@ -48,7 +48,7 @@ describe('Direct Routing, as a conversation', () => {
     const [again] = await chat.say(admin, 'add sbc sbc1.contoso.com port 5067');
     assert.equal(again!.text, 'sbc1.contoso.com is already paired, enabled, on port 5067: nothing to do.');
     const [other] = await chat.say(admin, 'add sbc sbc1.contoso.com port 5061');
-    assert.match(other!.text ?? '', /^sbc1\.contoso\.com is already paired \(port 5067, enabled, max sessions 100\); changing a paired SBC is Set-CsOnlinePSTNGateway/);
+    assert.match(other!.text ?? '', /^sbc1\.contoso\.com is already paired \(port 5067, enabled, max sessions 100\); change it with "set sbc sbc1\.contoso\.com …" \(Set-CsOnlinePSTNGateway\)\.$/);
     const [ready] = await chat.say(alice, 'show sbcs');
     assert.equal(ready!.text, '1 SBC paired, 1 policy to grant.');
   });

@@ -31,6 +31,7 @@ import { usersWithoutSite } from './commands/users-without-site';
 import { addGateway } from './commands/add-gateway';
 import { gatewayConfig } from './commands/gateway-config';
 import { addSbc } from './commands/add-sbc';
+import { setSbc } from './commands/set-sbc';
 import { addVoiceRoute } from './commands/add-voice-route';
 import { assignNumber } from './commands/assign-number';
 import { moveToDirectRouting } from './commands/move-to-direct-routing';
@@ -44,7 +45,7 @@ export const commands: readonly Command[] = [
   checkDnsCommand, checkPortsCommand, checkGatewayCommand, certRoot, certRequest, certImport, certIssue,
   addSite, showSites, site, usersWithoutSite, addGateway, gatewayConfig,
   bulkEnable, checklist,
-  showDirectRouting, addSbc, addVoiceRoute, assignNumber, moveToDirectRouting,
+  showDirectRouting, addSbc, setSbc, addVoiceRoute, assignNumber, moveToDirectRouting,
 ];
 
 export function findCommand(id: string): Command | undefined {

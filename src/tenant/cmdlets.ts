@@ -261,6 +261,21 @@ export const cmdlets = {
     }),
     output: z.array(OnlinePstnGateway),
   },
+  /**
+   * Direct Routing: changes a paired SBC; only the settings Switchboard reads back (the doc: -Identity is mandatory
+   * when modifying an existing SBC, though the syntax shows it optional). -Enabled $false takes it out of outbound routing.
+   */
+  'Set-CsOnlinePSTNGateway': {
+    module: 'MicrosoftTeams',
+    effect: 'set',
+    params: z.strictObject({
+      Identity: Text,
+      SipSignalingPort: z.number().int().min(1).max(65535).optional(),
+      MaxConcurrentSessions: z.number().int().min(1).max(100000).optional(),
+      Enabled: z.boolean().optional(),
+    }),
+    output: NoOutput,
+  },
   /** Direct Routing: a user's number (the Assignment set). Setting a number sets EnterpriseVoiceEnabled to True. */
   'Set-CsPhoneNumberAssignment': {
     module: 'MicrosoftTeams',

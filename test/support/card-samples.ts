@@ -8,6 +8,7 @@ export const cardSamples: Record<string, Record<string, unknown>> = {
   'international-calling-form': { user: 'bob.kelly@contoso.com', mode: 'block' },
   'add-voice-route-form': { name: 'US-Unrestricted', sbcs: 'sbc1.contoso.com', pattern: '.*', paired: 'sbc1.contoso.com' },
   'add-sbc-form': { fqdn: 'sbc1.contoso.com', port: '5067', sessions: '' },
+  'set-sbc-form': { fqdn: 'sbc1.contoso.com', paired: 'Paired: sbc1.contoso.com (port 5067, enabled, max sessions 100).', state: 'keep', port: '5067', sessions: '100' },
   'assign-number-form': { user: 'bob.kelly@contoso.com', number: '+14255550100', policy: 'Global', policies: [{ title: 'Global (the tenant default)', value: 'Global' }, { title: 'US-Unrestricted', value: 'US-Unrestricted' }] },
   'move-to-direct-routing-form': { user: 'alex.vance@contoso.com', number: '+14255550111', policy: 'US-Unrestricted', policies: [{ title: 'US-Unrestricted', value: 'US-Unrestricted' }], hasPolicies: true },
   'bulk-enable-form': { maxRows: '5,000' },

@@ -32,6 +32,9 @@ const calls: { call: string; errorId: RegExp }[] = [
   { call: 'New-CsOnlinePSTNGateway -Fqdn sbc1.contoso.com -SipSignalingPort five', errorId: /^ParameterArgumentTransformationError,New-CsOnlinePSTNGateway$/ },
   { call: 'New-CsOnlinePSTNGateway -Fqdn sbc1.contoso.com -SipSignalingPort 5061 -Port 5061', errorId: /^NamedParameterNotFound,New-CsOnlinePSTNGateway$/ },
   { call: 'New-CsOnlinePSTNGateway -Identity sbc1.contoso.com -Fqdn sbc1.contoso.com -SipSignalingPort 5061', errorId: /^AmbiguousParameterSet,New-CsOnlinePSTNGateway$/ },
+  // Set- names the SBC by -Identity (positional); its port is an Int32; it has no -Fqdn.
+  { call: 'Set-CsOnlinePSTNGateway -Identity sbc1.contoso.com -SipSignalingPort five', errorId: /^ParameterArgumentTransformationError,Set-CsOnlinePSTNGateway$/ },
+  { call: 'Set-CsOnlinePSTNGateway -Fqdn sbc1.contoso.com -Enabled $false', errorId: /^NamedParameterNotFound,Set-CsOnlinePSTNGateway$/ },
   // The Assignment set needs -NumberType; -EnterpriseVoiceEnabled is the Attribute set's, -HostedVoiceMail is gone; no positional binding.
   { call: 'Set-CsPhoneNumberAssignment -Identity bob.smith@contoso.com -TelephoneNumber +14255550123', errorId: /^MissingMandatoryParameter,Set-CsPhoneNumberAssignment$/ },
   { call: 'Set-CsPhoneNumberAssignment -Identity bob.smith@contoso.com -TelephoneNumber +14255550123 -NumberType DirectRouting -EnterpriseVoiceEnabled $true', errorId: /^AmbiguousParameterSet,Set-CsPhoneNumberAssignment$/ },
@@ -58,6 +61,7 @@ const calls: { call: string; errorId: RegExp }[] = [
   { call: 'Get-MgUser -UserId bob.smith@contoso.com', errorId: /^ok$/ },
   { call: 'New-CsOnlinePSTNGateway -Fqdn sbc1.contoso.com -SipSignalingPort 5061 -MediaBypass $true -FailoverTimeSeconds 10', errorId: /^ok$/ },
   { call: 'Grant-CsOnlineVoiceRoutingPolicy -Identity bob.smith@contoso.com -PolicyName $null', errorId: /^ok$/ },
+  { call: 'Set-CsOnlinePSTNGateway sbc1.contoso.com -Enabled $false -FailoverTimeSeconds 20', errorId: /^ok$/ },
   // After the SBC above: a usage, a route named by -Name with the documented extras, a policy named positionally.
   { call: "Set-CsOnlinePstnUsage Global -Usage @{add='US'}", errorId: /^ok$/ },
   { call: "New-CsOnlineVoiceRoute -Name US -NumberPattern '^[+]1' -OnlinePstnGatewayList sbc1.contoso.com -OnlinePstnUsages @{Add='US'} -Description d -Priority 1", errorId: /^ok$/ },

@@ -154,6 +154,19 @@ export function tenantContract(name: string, make: (ctx: Mocha.Context) => Promi
       await rejectsWith(h.tenant.run('Get-CsOnlinePSTNGateway', { Identity: 'sbc9.contoso.com' }), 'not-found', 'Couldn\'t find object "sbc9.contoso.com". Please check your parameters and try again.');
     });
 
+    it('changes a paired SBC\'s port, session limit and Enabled, only what is given, and refuses an SBC it does not have', async () => {
+      await h.tenant.run('New-CsOnlinePSTNGateway', { Fqdn: 'sbc1.contoso.com', SipSignalingPort: 5067, MaxConcurrentSessions: 100, Enabled: true });
+      const set = await h.tenant.run('Set-CsOnlinePSTNGateway', { Identity: 'SBC1.contoso.com', Enabled: false });
+      assert.equal(set.output, null);
+      assert.equal(set.record.command, "Set-CsOnlinePSTNGateway -Identity 'SBC1.contoso.com' -Enabled $false");
+      const read = async () => (await h.tenant.run('Get-CsOnlinePSTNGateway', { Identity: 'sbc1.contoso.com' })).output.map((g) => [g.SipSignalingPort, g.MaxConcurrentSessions ?? null, g.Enabled]);
+      assert.deepEqual(await read(), [[5067, 100, false]]);
+      await h.tenant.run('Set-CsOnlinePSTNGateway', { Identity: 'sbc1.contoso.com', SipSignalingPort: 5061, MaxConcurrentSessions: 250, Enabled: true });
+      assert.deepEqual(await read(), [[5061, 250, true]]);
+      await rejectsWith(h.tenant.run('Set-CsOnlinePSTNGateway', { Identity: 'sbc9.contoso.com', Enabled: false }), 'not-found', 'Couldn\'t find object "sbc9.contoso.com". Please check your parameters and try again.');
+      assert.deepEqual(await read(), [[5061, 250, true]]);
+    });
+
     it('assigns a Direct Routing number, which enables voice, keeps numbers unique and refuses a tel: prefix', async () => {
       await h.tenant.run('Set-CsPhoneNumberAssignment', { Identity: 'Bob Smith', TelephoneNumber: '+14255550123', NumberType: 'DirectRouting' });
       const [u] = await get('Bob Smith');

@@ -77,7 +77,7 @@ export const addSbc = defineCommand<Input>({
     if (existing) {
       const same = existing.SipSignalingPort === input.port && existing.Enabled && (input.sessions === undefined || existing.MaxConcurrentSessions === input.sessions);
       if (same) throw new Refusal('nothing-to-change', `${existing.Fqdn} is already paired, enabled, on port ${existing.SipSignalingPort}: nothing to do.`);
-      throw new Refusal('invalid-input', `${existing.Fqdn} is already paired (port ${existing.SipSignalingPort}, ${existing.Enabled ? 'enabled' : 'disabled'}, max sessions ${psText(existing.MaxConcurrentSessions ?? null)}); changing a paired SBC is Set-CsOnlinePSTNGateway, which Switchboard does not run.`);
+      throw new Refusal('invalid-input', `${existing.Fqdn} is already paired (port ${existing.SipSignalingPort}, ${existing.Enabled ? 'enabled' : 'disabled'}, max sessions ${psText(existing.MaxConcurrentSessions ?? null)}); change it with "set sbc ${existing.Fqdn} …" (Set-CsOnlinePSTNGateway).`);
     }
     const domain = input.fqdn.slice(input.fqdn.indexOf('.') + 1);
     const domains = (await ctx.tenant.run('Get-CsOnlineSipDomain', {})).output;

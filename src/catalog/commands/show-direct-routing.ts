@@ -35,7 +35,7 @@ export const showDirectRouting = defineCommand({
     }
     const todo: { text: string }[] = [];
     if (gateways.length === 0) todo.push({ text: 'Pair an SBC: add sbc <SBC FQDN> port <port>' });
-    else if (!gateways.some((g) => g.Enabled)) todo.push({ text: 'Every paired SBC is disabled: enable one (Set-CsOnlinePSTNGateway -Enabled $true) before routing calls to it' });
+    else if (!gateways.some((g) => g.Enabled)) todo.push({ text: 'Every paired SBC is disabled: enable one ("enable sbc <FQDN>") before routing calls to it' });
     if (named.length === 0) todo.push({ text: 'Route calls through the SBC with a usage, a voice route and a policy: add voice route <name> via <SBC FQDN>' });
     const ready = todo.length === 0;
     const summary = ready ? `${gateways.length} SBC${gateways.length === 1 ? '' : 's'} paired, ${named.length} polic${named.length === 1 ? 'y' : 'ies'} to grant` : `Not ready for Direct Routing users: ${todo.length} thing${todo.length === 1 ? '' : 's'} to do`;

@@ -379,6 +379,16 @@ export class SimulatedTenant implements TenantPort {
       this.store.setDirectRouting(directRouting);
       return [this.gatewayView(gateway)];
     },
+    'Set-CsOnlinePSTNGateway': (p) => {
+      const directRouting = this.store.directRouting();
+      const gateway = directRouting.gateways.find((g) => g.Fqdn.toLowerCase() === p.Identity.trim().toLowerCase());
+      if (!gateway) throw new TenantError('not-found', `Couldn't find object "${p.Identity}". Please check your parameters and try again.`);
+      if (p.SipSignalingPort !== undefined) gateway.SipSignalingPort = p.SipSignalingPort;
+      if (p.MaxConcurrentSessions !== undefined) gateway.MaxConcurrentSessions = p.MaxConcurrentSessions;
+      if (p.Enabled !== undefined) gateway.Enabled = p.Enabled;
+      this.store.setDirectRouting(directRouting);
+      return null;
+    },
     'Set-CsPhoneNumberAssignment': (p) => {
       const number = p.TelephoneNumber.trim();
       const m = /^\+?([1-9]\d{6,14})(;ext=\d{1,10})?$/i.exec(number);
