@@ -36,6 +36,17 @@ export function commandBoundMs(timeoutMs: number): number {
   const { attempts, maxDelayMs } = defaultRetryPolicy;
   return attempts * timeoutMs + (attempts - 1) * maxDelayMs + commandKillMs;
 }
+/** The run a followed step belongs to: the request, its plan and progress, and how to keep them. */
+type FollowScope = {
+  r: RequestRecord;
+  command: ChangeCommand;
+  input: Record<string, unknown>;
+  plan: Plan;
+  steps: StepProgress[];
+  /** false inside a batch: wait in place instead of parking the request. */
+  park: boolean;
+  save: (position: number, steps: StepProgress[]) => Promise<boolean>;
+};
 /** What running one plan's steps came to, before the request is finished. */
 type StepsResult = { kind: 'done'; checks: VerificationItem[] } | { kind: 'parked' } | { kind: 'fenced' } | { kind: 'final'; status: 'verified' | 'failed' | 'stale'; outcome: Outcome };
 
@@ -215,7 +226,7 @@ export class Executor {
         continue;
       }
       if (step.kind === 'call' && progress.following) {
-        const followed = await this.followStep(r, command, input, plan, pos, steps, options.park, save);
+        const followed = await this.followStep({ r, command, input, plan, steps, park: options.park, save }, pos);
         if (followed) return followed;
         progress.status = 'done';
         progress.finishedAt = this.clock.now().toISOString();
@@ -283,7 +294,7 @@ export class Executor {
         // Accepted and still going: ask after it between polls, holding the request (and its locks), rather than
         // judge it by a read-back that may come before it lands.
         progress.following = { operation: err.operation, since: this.clock.now().toISOString(), polls: 0 };
-        return this.awaitFollow(r, command, input, plan, pos, steps, park, save);
+        return this.awaitFollow({ r, command, input, plan, steps, park, save }, pos);
       }
       if (err.kind === 'timeout' || err.kind === 'crashed' || err.kind === 'in-progress') return this.settleByReadBack(command, input, plan, error, 'the command did not answer in time, but the read-back shows the change');
       progress.status = 'failed';
@@ -304,16 +315,8 @@ export class Executor {
    * or the request waits for the next look. Past followPolicy's deadline, or once the operation cannot be asked
    * after, the read-back decides.
    */
-  private async followStep(
-    r: RequestRecord,
-    command: ChangeCommand,
-    input: Record<string, unknown>,
-    plan: Plan,
-    pos: number,
-    steps: StepProgress[],
-    park: boolean,
-    save: (position: number, steps: StepProgress[]) => Promise<boolean>,
-  ): Promise<StepsResult | undefined> {
+  private async followStep(run: FollowScope, pos: number): Promise<StepsResult | undefined> {
+    const { r, command, input, plan, steps, save } = run;
     const progress = steps[pos]!;
     const following = progress.following!;
     const { operation } = following;
@@ -347,20 +350,12 @@ export class Executor {
       const error = oneLine(`${where}: ${operation.service} was ${result.state} with ${operation.what} after ${Math.round(followPolicy.deadlineMs / 60_000)} min${operation.id ? ` (operation ${operation.id})` : ''}, and Switchboard stopped asking. It may still land: check it there before asking again.`);
       return this.settleByReadBack(command, input, plan, error, `${operation.service} was still reporting it running, but the read-back shows the change`);
     }
-    return this.awaitFollow(r, command, input, plan, pos, steps, park, save);
+    return this.awaitFollow(run, pos);
   }
 
   /** Until the next look at an accepted operation: parked (a timer and maintenance wake it), or, in a batch, here. */
-  private async awaitFollow(
-    r: RequestRecord,
-    command: ChangeCommand,
-    input: Record<string, unknown>,
-    plan: Plan,
-    pos: number,
-    steps: StepProgress[],
-    park: boolean,
-    save: (position: number, steps: StepProgress[]) => Promise<boolean>,
-  ): Promise<StepsResult | undefined> {
+  private async awaitFollow(run: FollowScope, pos: number): Promise<StepsResult | undefined> {
+    const { r, steps, park, save } = run;
     const following = steps[pos]!.following!;
     const { operation } = following;
     const now = this.clock.now();
@@ -368,7 +363,7 @@ export class Executor {
     if (!park) {
       if (!(await save(pos, steps))) return { kind: 'fenced' };
       await new Promise((resolve) => setTimeout(resolve, delay));
-      return this.followStep(r, command, input, plan, pos, steps, park, save);
+      return this.followStep(run, pos);
     }
     const parked = await this.store.park(r.id, r.attempt, new Date(now.getTime() + delay), pos, steps);
     if (!parked) return { kind: 'fenced' };
