@@ -94,15 +94,17 @@ export const setSbc = defineCommand<Input>({
     if (Object.keys(wanted).length === 0) {
       throw new Refusal('missing-input', `Say what to change on ${sbc.Fqdn} (now ${settings(sbc)}): enabled or disabled, port <n> or sessions <n>, e.g. "disable sbc ${sbc.Fqdn}".`);
     }
-    const subject = `sbc:${sbc.Fqdn}`;
+    const subject = `sbc:${sbc.Fqdn.toLowerCase()}`;
     const { changes, expectations } = planChanges(await observe(ctx, input, subject), wanted);
     if (changes.length === 0) throw new Refusal('nothing-to-change', `${sbc.Fqdn} is already ${settings(sbc)}: nothing to do.`);
     const params = Object.fromEntries(changes.map((c) => [c.property, wanted[c.property]]));
     const notes: string[] = [];
     if (wanted.Enabled === false && sbc.Enabled) {
-      const routes = (await ctx.tenant.run('Get-CsOnlineVoiceRoute', {})).output.filter((r) => r.OnlinePstnGatewayList.some((g) => g.toLowerCase() === sbc.Fqdn));
+      // A real tenant keeps the FQDN as it was typed: compared without case.
+      const self = sbc.Fqdn.toLowerCase();
+      const routes = (await ctx.tenant.run('Get-CsOnlineVoiceRoute', {})).output.filter((r) => r.OnlinePstnGatewayList.some((g) => g.toLowerCase() === self));
       const gateways = new Map((await ctx.tenant.run('Get-CsOnlinePSTNGateway', {})).output.map((g) => [g.Fqdn.toLowerCase(), g]));
-      const stranded = routes.filter((r) => !r.OnlinePstnGatewayList.some((g) => g.toLowerCase() !== sbc.Fqdn && gateways.get(g.toLowerCase())?.Enabled));
+      const stranded = routes.filter((r) => !r.OnlinePstnGatewayList.some((g) => g.toLowerCase() !== self && gateways.get(g.toLowerCase())?.Enabled));
       notes.push(
         stranded.length
           ? `Outbound calls on ${stranded.map((r) => r.Identity).join(', ')} have no other enabled SBC: they fail from the moment this runs until ${sbc.Fqdn} (or another SBC on ${stranded.length === 1 ? 'that route' : 'those routes'}) is enabled.`
