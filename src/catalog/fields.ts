@@ -17,6 +17,9 @@ import type { ReadContext } from './command';
 const parsePhoneNumber = lazy(() => (require('libphonenumber-js/max') as { parsePhoneNumberFromString: typeof ParsePhoneNumber }).parsePhoneNumberFromString);
 
 /** A UPN, SIP address, display name or `*` pattern. Control characters never belong in one. */
+/** A form's empty field counts as not given: `z.preprocess(blank, Schema.optional())` reads '' (or spaces) as undefined. */
+export const blank = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
 export const UserIdentity = z
   .string({ error: 'Tell me which user: a UPN, SIP address or display name.' })
   .trim()

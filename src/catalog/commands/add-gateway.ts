@@ -14,12 +14,11 @@ import {
   type Gateway, type Site,
 } from '../../model/inventory';
 import { defineCommand, type ChangeCommand } from '../command';
-import { Fqdn, IPv4, planChanges, SiteName } from '../fields';
+import { blank, Fqdn, IPv4, planChanges, SiteName } from '../fields';
 import { makePlan, recordStep } from '../plans';
 import { siteLock } from './add-site';
 
 const ipPattern = /^\d{1,3}(?:\.\d{1,3}){3}$/;
-const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 /** A gateway or trunk target: an IPv4 address or an FQDN, lower-cased. */
 const Address = z

@@ -10,18 +10,18 @@ import { Refusal } from '../../errors';
 import type { OnlinePstnGateway } from '../../tenant/cmdlets';
 import { TenantError } from '../../tenant/port';
 import { defineCommand, type ChangeCommand, type ReadContext } from '../command';
-import { Fqdn, planChanges, psText } from '../fields';
+import { blank, Fqdn, planChanges, psText } from '../fields';
 import { callStep, makePlan } from '../plans';
 
-const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-
-const Port = z.coerce
+/** The SBC's SIP (TLS) signaling port, as typed. */
+export const Port = z.coerce
   .number({ error: 'The SIP signaling port is a whole number from 1 to 65535, e.g. 5067.' })
   .int('The SIP signaling port is a whole number from 1 to 65535, e.g. 5067.')
   .min(1, 'The SIP signaling port is a whole number from 1 to 65535, e.g. 5067.')
   .max(65535, 'The SIP signaling port is a whole number from 1 to 65535, e.g. 5067.');
 
-const Sessions = z.coerce
+/** An SBC's session limit (used by Direct Routing's alerting), as typed. */
+export const Sessions = z.coerce
   .number({ error: 'Concurrent sessions is a whole number from 1 to 100000.' })
   .int('Concurrent sessions is a whole number from 1 to 100000.')
   .min(1, 'Concurrent sessions is a whole number from 1 to 100000.')
@@ -45,10 +45,14 @@ export async function readSbc(ctx: Pick<ReadContext, 'tenant'>, fqdn: string): P
   }
 }
 
-const observe: ChangeCommand<Input>['observe'] = async (ctx, input) => {
+/** What add sbc and set sbc change and read back: an SBC's port, session limit and Enabled (null when not paired). */
+export const observeSbc: ChangeCommand<{ fqdn: string }>['observe'] = async (ctx, input) => {
   const sbc = await readSbc(ctx, input.fqdn);
   return { SipSignalingPort: sbc?.SipSignalingPort ?? null, MaxConcurrentSessions: sbc?.MaxConcurrentSessions ?? null, Enabled: sbc?.Enabled ?? null };
 };
+
+/** "port 5067, enabled, max sessions 100", as the refusals say it. */
+export const sbcSettings = (sbc: OnlinePstnGateway): string => `port ${sbc.SipSignalingPort}, ${sbc.Enabled ? 'enabled' : 'disabled'}, max sessions ${psText(sbc.MaxConcurrentSessions ?? null)}`;
 
 export const addSbc = defineCommand<Input>({
   id: 'add-sbc',
@@ -70,14 +74,14 @@ export const addSbc = defineCommand<Input>({
     return { fqdn: input.fqdn ?? '', port: String(input.port ?? 5067), sessions: input.sessions === undefined ? '' : String(input.sessions) };
   },
 
-  observe,
+  observe: observeSbc,
 
   async plan(ctx, input) {
     const existing = await readSbc(ctx, input.fqdn);
     if (existing) {
       const same = existing.SipSignalingPort === input.port && existing.Enabled && (input.sessions === undefined || existing.MaxConcurrentSessions === input.sessions);
       if (same) throw new Refusal('nothing-to-change', `${existing.Fqdn} is already paired, enabled, on port ${existing.SipSignalingPort}: nothing to do.`);
-      throw new Refusal('invalid-input', `${existing.Fqdn} is already paired (port ${existing.SipSignalingPort}, ${existing.Enabled ? 'enabled' : 'disabled'}, max sessions ${psText(existing.MaxConcurrentSessions ?? null)}); change it with "set sbc ${existing.Fqdn} …" (Set-CsOnlinePSTNGateway).`);
+      throw new Refusal('invalid-input', `${existing.Fqdn} is already paired (${sbcSettings(existing)}); change it with "set sbc ${existing.Fqdn} …" (Set-CsOnlinePSTNGateway).`);
     }
     const domain = input.fqdn.slice(input.fqdn.indexOf('.') + 1);
     const domains = (await ctx.tenant.run('Get-CsOnlineSipDomain', {})).output;
@@ -87,7 +91,7 @@ export const addSbc = defineCommand<Input>({
     }
     const subject = `sbc:${input.fqdn}`;
     const wanted: Record<string, unknown> = { SipSignalingPort: input.port, Enabled: true, ...(input.sessions !== undefined ? { MaxConcurrentSessions: input.sessions } : {}) };
-    const { changes, expectations } = planChanges(await observe(ctx, input, subject), wanted);
+    const { changes, expectations } = planChanges(await observeSbc(ctx, input, subject), wanted);
     return makePlan({
       target: `SBC ${input.fqdn}`,
       subject,

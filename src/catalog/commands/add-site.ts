@@ -12,7 +12,7 @@ import { Refusal } from '../../errors';
 import { mediationServersText, sameName, siteOfMediationServer, type MediationServer, type Site } from '../../model/inventory';
 import { TenantError } from '../../tenant/port';
 import { defineCommand, type ChangeCommand, type CommandContext } from '../command';
-import { Fqdn, IPv4, planChanges, SiteName } from '../fields';
+import { blank, Fqdn, IPv4, planChanges, SiteName } from '../fields';
 import { makePlan, recordStep } from '../plans';
 import { autoCreatedNote, readTenantSites } from './show-sites';
 
@@ -49,7 +49,6 @@ const MediationServers = z.preprocess(
 );
 
 /** A form leaves an optional field as ''; that means "not given". */
-const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 const Input = z.object({
   name: SiteName,

@@ -13,12 +13,10 @@ import { Refusal } from '../../errors';
 import type { OnlineVoiceRoute, OnlineVoiceRoutingPolicy } from '../../tenant/cmdlets';
 import { TenantError } from '../../tenant/port';
 import { defineCommand, type ChangeCommand, type ReadContext } from '../command';
-import { Fqdn, planChanges } from '../fields';
+import { blank, Fqdn, planChanges } from '../fields';
 import { callStep, makePlan } from '../plans';
 import { PolicyName } from './assign-number';
 import { readSbc } from './add-sbc';
-
-const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 /** "sbc1.contoso.com, sbc2.contoso.com", as typed or from the form (a stored request holds the parsed list). */
 const Sbcs = z.preprocess(

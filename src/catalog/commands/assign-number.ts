@@ -10,12 +10,10 @@ import { z } from 'zod';
 import { Refusal } from '../../errors';
 import { defineCommand, type ChangeCommand, type ReadContext } from '../command';
 import { call } from '../../tenant/cmdlets';
-import { describeUser, hasPhoneSystem, licenceAdvice, numberHolders, planChanges, readUser, TelUri, upnLike, UserIdentity } from '../fields';
+import { blank, describeUser, hasPhoneSystem, licenceAdvice, numberHolders, planChanges, readUser, TelUri, upnLike, UserIdentity } from '../fields';
 import { callStep, makePlan, numberLock } from '../plans';
 import type { CallStep } from '../../model/plan';
 import { TenantError } from '../../tenant/port';
-
-const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 /** An online voice routing policy's name, as Grant-CsOnlineVoiceRoutingPolicy takes it (without "Tag:"). */
 export const PolicyName = z

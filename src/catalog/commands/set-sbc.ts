@@ -7,15 +7,10 @@
 import { z } from 'zod';
 import { Refusal } from '../../errors';
 import type { OnlinePstnGateway } from '../../tenant/cmdlets';
-import { defineCommand, type ChangeCommand, type ReadContext } from '../command';
-import { Fqdn, planChanges, psText } from '../fields';
+import { defineCommand, type ReadContext } from '../command';
+import { blank, Fqdn, planChanges } from '../fields';
 import { callStep, makePlan } from '../plans';
-import { readSbc } from './add-sbc';
-
-const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-
-const portMessage = 'The SIP signaling port is a whole number from 1 to 65535, e.g. 5067.';
-const sessionsMessage = 'Concurrent sessions is a whole number from 1 to 100000.';
+import { observeSbc, Port, readSbc, sbcSettings, Sessions } from './add-sbc';
 
 /** "enable", "enabled", "on" and the like, as typed or chosen on the form; "keep" (or nothing) leaves it. */
 const State = z.preprocess(
@@ -33,12 +28,10 @@ const State = z.preprocess(
 const Input = z.object({
   fqdn: Fqdn,
   state: State,
-  port: z.preprocess(blank, z.coerce.number({ error: portMessage }).int(portMessage).min(1, portMessage).max(65535, portMessage).optional()),
-  sessions: z.preprocess(blank, z.coerce.number({ error: sessionsMessage }).int(sessionsMessage).min(1, sessionsMessage).max(100000, sessionsMessage).optional()),
+  port: z.preprocess(blank, Port.optional()),
+  sessions: z.preprocess(blank, Sessions.optional()),
 });
 type Input = z.infer<typeof Input>;
-
-const settings = (sbc: OnlinePstnGateway) => `port ${sbc.SipSignalingPort}, ${sbc.Enabled ? 'enabled' : 'disabled'}, max sessions ${psText(sbc.MaxConcurrentSessions ?? null)}`;
 
 async function pairedSbc(ctx: Pick<ReadContext, 'tenant'>, fqdn: string): Promise<OnlinePstnGateway> {
   const sbc = await readSbc(ctx, fqdn);
@@ -46,11 +39,6 @@ async function pairedSbc(ctx: Pick<ReadContext, 'tenant'>, fqdn: string): Promis
   const paired = (await ctx.tenant.run('Get-CsOnlinePSTNGateway', {})).output.map((g) => g.Fqdn);
   throw new Refusal('invalid-input', `${fqdn} is not paired with this tenant (paired: ${paired.join(', ') || 'none'}); pair it with "add sbc ${fqdn} port <port>".`);
 }
-
-const observe: ChangeCommand<Input>['observe'] = async (ctx, input) => {
-  const sbc = await readSbc(ctx, input.fqdn);
-  return { SipSignalingPort: sbc?.SipSignalingPort ?? null, MaxConcurrentSessions: sbc?.MaxConcurrentSessions ?? null, Enabled: sbc?.Enabled ?? null };
-};
 
 export const setSbc = defineCommand<Input>({
   id: 'set-sbc',
@@ -75,14 +63,14 @@ export const setSbc = defineCommand<Input>({
     const paired = (await ctx.tenant.run('Get-CsOnlinePSTNGateway', {})).output;
     return {
       fqdn: input.fqdn ?? (paired.length === 1 ? paired[0]!.Fqdn : ''),
-      paired: paired.length ? `Paired: ${paired.map((g) => `${g.Fqdn} (${settings(g)})`).join('; ')}.` : 'No SBC is paired yet: add one with "add sbc".',
+      paired: paired.length ? `Paired: ${paired.map((g) => `${g.Fqdn} (${sbcSettings(g)})`).join('; ')}.` : 'No SBC is paired yet: add one with "add sbc".',
       state: input.state ?? 'keep',
       port: input.port === undefined ? (sbc ? String(sbc.SipSignalingPort) : '') : String(input.port),
       sessions: input.sessions === undefined ? (sbc?.MaxConcurrentSessions ? String(sbc.MaxConcurrentSessions) : '') : String(input.sessions),
     };
   },
 
-  observe,
+  observe: observeSbc,
 
   async plan(ctx, input) {
     const sbc = await pairedSbc(ctx, input.fqdn);
@@ -92,11 +80,11 @@ export const setSbc = defineCommand<Input>({
       ...(input.sessions !== undefined ? { MaxConcurrentSessions: input.sessions } : {}),
     };
     if (Object.keys(wanted).length === 0) {
-      throw new Refusal('missing-input', `Say what to change on ${sbc.Fqdn} (now ${settings(sbc)}): enabled or disabled, port <n> or sessions <n>, e.g. "disable sbc ${sbc.Fqdn}".`);
+      throw new Refusal('missing-input', `Say what to change on ${sbc.Fqdn} (now ${sbcSettings(sbc)}): enabled or disabled, port <n> or sessions <n>, e.g. "disable sbc ${sbc.Fqdn}".`);
     }
     const subject = `sbc:${sbc.Fqdn.toLowerCase()}`;
-    const { changes, expectations } = planChanges(await observe(ctx, input, subject), wanted);
-    if (changes.length === 0) throw new Refusal('nothing-to-change', `${sbc.Fqdn} is already ${settings(sbc)}: nothing to do.`);
+    const { changes, expectations } = planChanges(await observeSbc(ctx, input, subject), wanted);
+    if (changes.length === 0) throw new Refusal('nothing-to-change', `${sbc.Fqdn} is already ${sbcSettings(sbc)}: nothing to do.`);
     const params = Object.fromEntries(changes.map((c) => [c.property, wanted[c.property]]));
     const notes: string[] = [];
     if (wanted.Enabled === false && sbc.Enabled) {
