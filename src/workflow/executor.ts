@@ -20,7 +20,7 @@ import { ReadCache } from '../tenant/read-cache';
 import { defaultRetryPolicy } from '../tenant/powershell/retry';
 import { faultPoint, plantedBug } from './faults';
 import type { RequestNotifier } from './notifier';
-import { bindCall, followPolicy, keepOutput, nextFollowDelay, nextPollDelay, pollOnce, runCall, staleProperties, verifyAgainst } from './steps';
+import { bindCall, followPolicy, keepOutput, nextPollDelay, pollOnce, runCall, staleProperties, verifyAgainst } from './steps';
 
 type Finish = RequestRecord | undefined;
 
@@ -359,7 +359,7 @@ export class Executor {
     const following = steps[pos]!.following!;
     const { operation } = following;
     const now = this.clock.now();
-    const delay = nextFollowDelay(following.polls, now.getTime() - new Date(following.since).getTime());
+    const delay = nextPollDelay(followPolicy, following.polls, now.getTime() - new Date(following.since).getTime());
     if (!park) {
       if (!(await save(pos, steps))) return { kind: 'fenced' };
       await new Promise((resolve) => setTimeout(resolve, delay));

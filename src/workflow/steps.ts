@@ -51,8 +51,8 @@ export async function pollOnce(tenant: TenantPort, step: WaitStep, options: { re
   return { met, output };
 }
 
-/** The next poll: the first interval doubled per poll, capped, and never past the deadline. */
-export function nextPollDelay(step: WaitStep, polls: number, elapsedMs: number): number {
+/** The next poll: the first interval doubled per poll, capped, and never past the deadline (a wait step's, or followPolicy's). */
+export function nextPollDelay(step: Pick<WaitStep, 'pollMs' | 'deadlineMs'>, polls: number, elapsedMs: number): number {
   const backoff = Math.min(step.pollMs.first * 2 ** Math.min(polls, 20), step.pollMs.max);
   return Math.max(0, Math.min(backoff, step.deadlineMs - elapsedMs));
 }
@@ -73,9 +73,3 @@ export function verifyAgainst(expectations: readonly Expectation[], observed: Re
  * every 2 minutes, for up to 30 minutes after the step handed it over. Past that the read-back decides.
  */
 export const followPolicy = { pollMs: { first: 15_000, max: 120_000 }, deadlineMs: 30 * 60_000 } as const;
-
-/** The next look at an accepted operation, never past the follow deadline. */
-export function nextFollowDelay(polls: number, elapsedMs: number): number {
-  const backoff = Math.min(followPolicy.pollMs.first * 2 ** Math.min(polls, 20), followPolicy.pollMs.max);
-  return Math.max(0, Math.min(backoff, followPolicy.deadlineMs - elapsedMs));
-}

@@ -127,7 +127,7 @@ export class GraphNumberAssignment implements TenantPort {
         const polled = await this.poll(operation, followUntil);
         if (polled.op) operation.id = polled.op.id;
         if (polled.op?.status === 'succeeded') return { output: null, record: record('ok') };
-        if (polled.op && (polled.op.status === 'failed' || polled.op.status === 'skipped')) throw operationFailed(polled.op, params.TelephoneNumber);
+        if (polled.op && (polled.op.status === 'failed' || polled.op.status === 'skipped')) throw operationFailed(polled.op, operation.what);
         if (Date.now() + wait > followUntil) {
           const message = `Microsoft Graph accepted ${operation.what} and is ${polled.state}${operation.id ? ` (operation ${operation.id})` : ''}.`;
           throw new TenantError('in-progress', oneLine(message, 400), { ...record('accepted'), error: polled.state }, operation);
@@ -151,7 +151,7 @@ export class GraphNumberAssignment implements TenantPort {
     if (polled.gone) throw new TenantError('not-found', `Microsoft Graph no longer knows the operation for ${operation.what}${operation.id ? ` (${operation.id})` : ''}.`, record('error', polled.state));
     if (polled.op?.status === 'succeeded') return { done: true, record: record('ok') };
     if (polled.op && (polled.op.status === 'failed' || polled.op.status === 'skipped')) {
-      const err = operationFailed(polled.op, operation.what.replace(/^the assignment of /, ''));
+      const err = operationFailed(polled.op, operation.what);
       throw new TenantError(err.kind, err.message, record('error', err.message));
     }
     return { done: false, state: polled.state };
@@ -170,7 +170,8 @@ export class GraphNumberAssignment implements TenantPort {
   }
 }
 
-function operationFailed(op: z.infer<typeof Operation>, number: string): TenantError {
+/** `what`: the operation's own words, "the assignment of +14255550100". */
+function operationFailed(op: z.infer<typeof Operation>, what: string): TenantError {
   const detail = op.numbers?.map((n) => n.statusDetail).filter(Boolean).join('; ');
-  return new TenantError('cmdlet-error', oneLine(`Microsoft Graph ${op.status} the assignment of ${number}${detail ? `: ${detail}` : ''} (operation ${op.id}).`, 400));
+  return new TenantError('cmdlet-error', oneLine(`Microsoft Graph ${op.status} ${what}${detail ? `: ${detail}` : ''} (operation ${op.id}).`, 400));
 }
